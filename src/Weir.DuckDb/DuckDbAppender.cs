@@ -1,0 +1,743 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Weir.DuckDb.Handles;
+using Weir.DuckDb.Native;
+
+namespace Weir.DuckDb;
+
+/// <summary>
+/// Appends rows to a table a whole data chunk at a time. Values are written straight into the chunk's vectors in
+/// managed code, so there is no native call per value; one <c>duckdb_append_data_chunk</c> hands over 2048 rows.
+/// </summary>
+/// <example>
+/// <code>
+/// using var appender = connection.CreateAppender("events");
+/// appender.CreateRow().Append(42L).Append("page").Append(DateTime.UtcNow).EndRow();
+/// appender.Close();
+/// </code>
+/// </example>
+public sealed unsafe class DuckDbAppender : IDisposable
+{
+    private readonly AppenderHandle _handle;
+    private readonly DataChunkHandle _chunk;
+    private readonly DuckDbColumnType[] _types;
+    private readonly string _table;
+    private readonly int _capacity;
+    private readonly IntPtr[] _vectors;
+    private readonly IntPtr[] _data;
+    private readonly IntPtr[] _validity;
+    private readonly IntPtr[] _listChildData;
+    private readonly int[] _listSize;
+    private readonly int[] _listReserved;
+    private readonly NativeArena _arena = new();
+    private int _row;
+    private int _column;
+    private bool _closed;
+
+    private DuckDbAppender(AppenderHandle handle, string table)
+    {
+        _handle = handle;
+        _table = table;
+        var count = (int)NativeMethods.duckdb_appender_column_count(handle);
+        _types = new DuckDbColumnType[count];
+        var logicalTypes = new IntPtr[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                logicalTypes[i] = NativeMethods.duckdb_appender_column_type(handle, (ulong)i);
+                _types[i] = ColumnTypeReader.Describe(logicalTypes[i]);
+                if (!IsSupported(_types[i]))
+                {
+                    throw new DuckDbException($"Table {table}, column {i}: the appender does not support {_types[i].SqlName} columns.");
+                }
+            }
+
+            fixed (IntPtr* types = logicalTypes)
+            {
+                _chunk = NativeMethods.duckdb_create_data_chunk(types, (ulong)count);
+            }
+        }
+        finally
+        {
+            foreach (var type in logicalTypes)
+            {
+                if (type != IntPtr.Zero)
+                {
+                    var t = type;
+                    NativeMethods.duckdb_destroy_logical_type(&t);
+                }
+            }
+        }
+
+        _capacity = (int)NativeMethods.duckdb_vector_size();
+        _vectors = new IntPtr[count];
+        _data = new IntPtr[count];
+        _validity = new IntPtr[count];
+        _listChildData = new IntPtr[count];
+        _listSize = new int[count];
+        _listReserved = new int[count];
+        PrepareChunk();
+    }
+
+    internal static DuckDbAppender Create(DuckDbConnection connection, string? schema, string table)
+    {
+        if (NativeMethods.duckdb_appender_create(connection.Handle, schema, table, out var handle) != NativeMethods.DuckDbSuccess)
+        {
+            var error = handle.IsInvalid ? null : ErrorOf(handle);
+            handle.Dispose();
+            throw new DuckDbException($"Could not create an appender for table '{table}': {error ?? "unknown error"}");
+        }
+
+        handle.KeepAlive(connection.Handle);
+        try
+        {
+            return new DuckDbAppender(handle, table);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public int ColumnCount => _types.Length;
+
+    public IReadOnlyList<DuckDbColumnType> ColumnTypes => _types;
+
+    /// <summary>Starts a row. Append one value per column, in order, then call <see cref="DuckDbAppenderRow.EndRow"/>.</summary>
+    public DuckDbAppenderRow CreateRow()
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        return new DuckDbAppenderRow(this);
+    }
+
+    /// <summary>Hands the rows appended so far to DuckDB and writes them to the table.</summary>
+    public void Flush()
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        AppendChunk();
+        if (NativeMethods.duckdb_appender_flush(_handle) != NativeMethods.DuckDbSuccess)
+        {
+            throw new DuckDbException($"Appending to '{_table}' failed: {ErrorOf(_handle) ?? "unknown error"}");
+        }
+    }
+
+    /// <summary>Flushes and closes. After this the appender takes no more rows.</summary>
+    public void Close()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        try
+        {
+            Flush();
+            if (NativeMethods.duckdb_appender_close(_handle) != NativeMethods.DuckDbSuccess)
+            {
+                throw new DuckDbException($"Closing the appender on '{_table}' failed: {ErrorOf(_handle) ?? "unknown error"}");
+            }
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Closes the appender, so pending rows are written; an append error surfaces here rather than being lost.</summary>
+    public void Dispose()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        if (_column != 0)
+        {
+            // A half-written row cannot be completed; drop it rather than write nulls the caller never asked for.
+            _column = 0;
+        }
+
+        Close();
+    }
+
+    private void Release()
+    {
+        _closed = true;
+        _chunk.Dispose();
+        _handle.Dispose();
+        _arena.Dispose();
+    }
+
+    // --- Writing values into the current row ---
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int NextColumn(string given)
+    {
+        var column = _column;
+        if (column >= _types.Length)
+        {
+            ThrowTooManyValues(given);
+        }
+
+        _column = column + 1;
+        return column;
+    }
+
+    internal void AppendNull()
+    {
+        var column = NextColumn("null");
+        SetNull(column, _row);
+        if (_types[column].Type == DuckDbType.List)
+        {
+            ((DuckDbListEntry*)_data[column])[_row] = new DuckDbListEntry { Offset = (ulong)_listSize[column], Length = 0 };
+        }
+    }
+
+    internal void AppendBoolean(bool value)
+    {
+        var column = NextColumn("Boolean");
+        if (_types[column].Type != DuckDbType.Boolean)
+        {
+            ThrowHelper.CannotAppend(column, _types[column], "Boolean");
+        }
+
+        ((bool*)_data[column])[_row] = value;
+    }
+
+    internal void AppendInt64(long value)
+    {
+        var column = NextColumn("Int64");
+        var data = _data[column];
+        var row = _row;
+        switch (_types[column].Type)
+        {
+            case DuckDbType.BigInt:
+                ((long*)data)[row] = value;
+                break;
+            case DuckDbType.Integer:
+                ((int*)data)[row] = checked((int)value);
+                break;
+            case DuckDbType.SmallInt:
+                ((short*)data)[row] = checked((short)value);
+                break;
+            case DuckDbType.TinyInt:
+                ((sbyte*)data)[row] = checked((sbyte)value);
+                break;
+            case DuckDbType.UBigInt:
+                ((ulong*)data)[row] = checked((ulong)value);
+                break;
+            case DuckDbType.UInteger:
+                ((uint*)data)[row] = checked((uint)value);
+                break;
+            case DuckDbType.USmallInt:
+                ((ushort*)data)[row] = checked((ushort)value);
+                break;
+            case DuckDbType.UTinyInt:
+                ((byte*)data)[row] = checked((byte)value);
+                break;
+            case DuckDbType.HugeInt:
+                ((Int128*)data)[row] = value;
+                break;
+            case DuckDbType.Double:
+                ((double*)data)[row] = value;
+                break;
+            default:
+                ThrowHelper.CannotAppend(column, _types[column], "Int64");
+                break;
+        }
+    }
+
+    internal void AppendUInt64(ulong value)
+    {
+        var column = NextColumn("UInt64");
+        switch (_types[column].Type)
+        {
+            case DuckDbType.UBigInt:
+                ((ulong*)_data[column])[_row] = value;
+                break;
+            case DuckDbType.HugeInt:
+                ((Int128*)_data[column])[_row] = value;
+                break;
+            case DuckDbType.UHugeInt:
+                ((UInt128*)_data[column])[_row] = value;
+                break;
+            default:
+                ThrowHelper.CannotAppend(column, _types[column], "UInt64");
+                break;
+        }
+    }
+
+    internal void AppendHugeInt(Int128 value)
+    {
+        var column = NextColumn("Int128");
+        if (_types[column].Type != DuckDbType.HugeInt)
+        {
+            ThrowHelper.CannotAppend(column, _types[column], "Int128");
+        }
+
+        ((Int128*)_data[column])[_row] = value;
+    }
+
+    internal void AppendDouble(double value)
+    {
+        var column = NextColumn("Double");
+        switch (_types[column].Type)
+        {
+            case DuckDbType.Double:
+                ((double*)_data[column])[_row] = value;
+                break;
+            case DuckDbType.Float:
+                ((float*)_data[column])[_row] = (float)value;
+                break;
+            default:
+                ThrowHelper.CannotAppend(column, _types[column], "Double");
+                break;
+        }
+    }
+
+    internal void AppendTimestamp(long micros, bool utc, string given)
+    {
+        var column = NextColumn(given);
+        switch (_types[column].Type)
+        {
+            case DuckDbType.Timestamp:
+            case DuckDbType.TimestampTz:
+                ((long*)_data[column])[_row] = micros;
+                break;
+            case DuckDbType.Date when !utc:
+                ((int*)_data[column])[_row] = (int)Math.Floor(micros / (double)TimeSpan.MicrosecondsPerDay);
+                break;
+            default:
+                ThrowHelper.CannotAppend(column, _types[column], given);
+                break;
+        }
+    }
+
+    internal void AppendDate(DateOnly value)
+    {
+        var column = NextColumn("DateOnly");
+        if (_types[column].Type != DuckDbType.Date)
+        {
+            ThrowHelper.CannotAppend(column, _types[column], "DateOnly");
+        }
+
+        ((int*)_data[column])[_row] = DuckDbTime.ToDays(value);
+    }
+
+    internal void AppendGuid(Guid value)
+    {
+        var column = NextColumn("Guid");
+        if (_types[column].Type != DuckDbType.Uuid)
+        {
+            ThrowHelper.CannotAppend(column, _types[column], "Guid");
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        value.TryWriteBytes(bytes, bigEndian: true, out _);
+        ((DuckDbUHugeInt*)_data[column])[_row] = new DuckDbUHugeInt
+        {
+            Upper = BinaryPrimitives.ReadUInt64BigEndian(bytes) ^ 0x8000_0000_0000_0000UL,
+            Lower = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]),
+        };
+    }
+
+    internal void AppendString(ReadOnlySpan<char> value)
+    {
+        var column = NextColumn("String");
+        if (_types[column].Type != DuckDbType.Varchar)
+        {
+            ThrowHelper.CannotAppend(column, _types[column], "String");
+        }
+
+        WriteString((DuckDbStringT*)_data[column] + _row, value);
+    }
+
+    internal void AppendUtf8(ReadOnlySpan<byte> value, bool isBlob)
+    {
+        var column = NextColumn(isBlob ? "byte[]" : "UTF-8 string");
+        var type = _types[column].Type;
+        if (isBlob ? type != DuckDbType.Blob : type != DuckDbType.Varchar)
+        {
+            ThrowHelper.CannotAppend(column, _types[column], isBlob ? "byte[]" : "UTF-8 string");
+        }
+
+        // Bytes bypass DuckDB's own checks here, so invalid UTF-8 must be stopped before it reaches a VARCHAR.
+        if (!isBlob && !System.Text.Unicode.Utf8.IsValid(value))
+        {
+            throw new DuckDbException($"Column {column} is VARCHAR and the value is not valid UTF-8.");
+        }
+
+        WriteBytes((DuckDbStringT*)_data[column] + _row, value);
+    }
+
+    internal void AppendStringList(IReadOnlyList<string?> values)
+    {
+        var column = NextColumn("string list");
+        var type = _types[column];
+        if (type.Type != DuckDbType.List || type.ListChildType != DuckDbType.Varchar)
+        {
+            ThrowHelper.CannotAppend(column, type, "string list");
+        }
+
+        var offset = _listSize[column];
+        var end = offset + values.Count;
+        if (end > _listReserved[column])
+        {
+            ReserveList(column, end);
+        }
+
+        var child = (DuckDbStringT*)_listChildData[column];
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] is { } value)
+            {
+                WriteString(child + offset + i, value);
+            }
+            else
+            {
+                var childVector = NativeMethods.duckdb_list_vector_get_child(_vectors[column]);
+                NativeMethods.duckdb_vector_ensure_validity_writable(childVector);
+                var mask = NativeMethods.duckdb_vector_get_validity(childVector);
+                var index = offset + i;
+                mask[index >> 6] &= ~(1UL << (index & 63));
+            }
+        }
+
+        _listSize[column] = end;
+        ((DuckDbListEntry*)_data[column])[_row] = new DuckDbListEntry { Offset = (ulong)offset, Length = (ulong)values.Count };
+    }
+
+    internal void EndRow()
+    {
+        if (_column != _types.Length)
+        {
+            var given = _column;
+            _column = 0;
+            throw new DuckDbException($"A row of table '{_table}' got {given} values; it has {_types.Length} columns.");
+        }
+
+        _column = 0;
+        if (++_row == _capacity)
+        {
+            AppendChunk();
+        }
+    }
+
+    // --- Chunk management ---
+
+    private void AppendChunk()
+    {
+        if (_column != 0)
+        {
+            throw new DuckDbException($"The current row of table '{_table}' is not finished; call EndRow first.");
+        }
+
+        if (_row == 0)
+        {
+            return;
+        }
+
+        var chunk = _chunk.DangerousGetHandle();
+        NativeMethods.duckdb_data_chunk_set_size(chunk, (ulong)_row);
+        for (var i = 0; i < _types.Length; i++)
+        {
+            if (_types[i].Type == DuckDbType.List)
+            {
+                SetListSize(i, _listSize[i]);
+            }
+        }
+
+        var state = NativeMethods.duckdb_append_data_chunk(_handle, _chunk);
+        NativeMethods.duckdb_data_chunk_reset(_chunk);
+        _row = 0;
+        _arena.Reset();
+        PrepareChunk();
+        if (state != NativeMethods.DuckDbSuccess)
+        {
+            throw new DuckDbException($"Appending to '{_table}' failed: {ErrorOf(_handle) ?? "unknown error"}");
+        }
+    }
+
+    // Pointers are read once per chunk: resetting a chunk may hand its vectors new buffers.
+    private void PrepareChunk()
+    {
+        var chunk = _chunk.DangerousGetHandle();
+        for (var i = 0; i < _types.Length; i++)
+        {
+            var vector = NativeMethods.duckdb_data_chunk_get_vector(chunk, (ulong)i);
+            _vectors[i] = vector;
+            _data[i] = (IntPtr)NativeMethods.duckdb_vector_get_data(vector);
+            _validity[i] = IntPtr.Zero;
+            if (_types[i].Type == DuckDbType.List)
+            {
+                SetListSize(i, 0);
+                _listSize[i] = 0;
+                _listReserved[i] = 0;
+                ReserveList(i, _capacity);
+            }
+        }
+    }
+
+    private void SetListSize(int column, int size)
+    {
+        if (NativeMethods.duckdb_list_vector_set_size(_vectors[column], (ulong)size) != NativeMethods.DuckDbSuccess)
+        {
+            throw new DuckDbException($"Could not set the size of the list in column {column} to {size}.");
+        }
+    }
+
+    private void ReserveList(int column, int needed)
+    {
+        var capacity = Math.Max(needed, _listReserved[column] * 2);
+        if (NativeMethods.duckdb_list_vector_reserve(_vectors[column], (ulong)capacity) != NativeMethods.DuckDbSuccess)
+        {
+            throw new DuckDbException($"Could not reserve room for {capacity} list elements in column {column}.");
+        }
+
+        _listReserved[column] = capacity;
+        var child = NativeMethods.duckdb_list_vector_get_child(_vectors[column]);
+        _listChildData[column] = (IntPtr)NativeMethods.duckdb_vector_get_data(child);
+    }
+
+    private void SetNull(int column, int row)
+    {
+        var mask = (ulong*)_validity[column];
+        if (mask is null)
+        {
+            NativeMethods.duckdb_vector_ensure_validity_writable(_vectors[column]);
+            mask = NativeMethods.duckdb_vector_get_validity(_vectors[column]);
+            _validity[column] = (IntPtr)mask;
+        }
+
+        mask[row >> 6] &= ~(1UL << (row & 63));
+    }
+
+    private void WriteString(DuckDbStringT* target, ReadOnlySpan<char> value)
+    {
+        if (value.Length <= 4)
+        {
+            // At most 12 UTF-8 bytes: always inline.
+            Span<byte> small = stackalloc byte[DuckDbStringT.InlineLength];
+            WriteBytes(target, small[..Encoding.UTF8.GetBytes(value, small)]);
+            return;
+        }
+
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var bytes = _arena.Reserve(max);
+        var length = Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, max));
+        if (length <= DuckDbStringT.InlineLength)
+        {
+            WriteInline(target, new ReadOnlySpan<byte>(bytes, length));
+            return;
+        }
+
+        _arena.Commit(length);
+        WritePointer(target, bytes, length);
+    }
+
+    private void WriteBytes(DuckDbStringT* target, ReadOnlySpan<byte> value)
+    {
+        if (value.Length <= DuckDbStringT.InlineLength)
+        {
+            WriteInline(target, value);
+            return;
+        }
+
+        var bytes = _arena.Reserve(value.Length);
+        value.CopyTo(new Span<byte>(bytes, value.Length));
+        _arena.Commit(value.Length);
+        WritePointer(target, bytes, value.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteInline(DuckDbStringT* target, ReadOnlySpan<byte> value)
+    {
+        // DuckDB compares inlined strings by all 16 bytes, so the unused tail must be zero.
+        *target = default;
+        target->Length = (uint)value.Length;
+        value.CopyTo(new Span<byte>((byte*)target + sizeof(uint), DuckDbStringT.InlineLength));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WritePointer(DuckDbStringT* target, byte* bytes, int length)
+    {
+        target->Length = (uint)length;
+        target->Prefix = *(uint*)bytes;
+        target->Pointer = bytes;
+    }
+
+    private static bool IsSupported(DuckDbColumnType type) => type.Type switch
+    {
+        DuckDbType.List => type.ListChildType == DuckDbType.Varchar,
+        DuckDbType.Varchar or DuckDbType.Blob or DuckDbType.Uuid => true,
+        _ => DuckDbTypes.FixedWidth(type.Type) > 0 && type.Type is not (DuckDbType.Interval or DuckDbType.Time or DuckDbType.TimestampS or DuckDbType.TimestampMs or DuckDbType.TimestampNs),
+    };
+
+    private static string? ErrorOf(AppenderHandle handle)
+    {
+        var error = NativeMethods.duckdb_appender_error_data(handle);
+        if (error == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            return NativeMethods.duckdb_error_data_message(error);
+        }
+        finally
+        {
+            NativeMethods.duckdb_destroy_error_data(&error);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowTooManyValues(string given)
+    {
+        _column = 0;
+        throw new DuckDbException($"Table '{_table}' has {_types.Length} columns; a {given} was appended past the last one. Call EndRow after each row.");
+    }
+}
+
+/// <summary>Fluent writer of one row: one Append per column, in order, then <see cref="EndRow"/>.</summary>
+public readonly ref struct DuckDbAppenderRow
+{
+    private readonly DuckDbAppender _appender;
+
+    internal DuckDbAppenderRow(DuckDbAppender appender) => _appender = appender;
+
+    public DuckDbAppenderRow AppendNull()
+    {
+        _appender.AppendNull();
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(bool value)
+    {
+        _appender.AppendBoolean(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(long value)
+    {
+        _appender.AppendInt64(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(int value)
+    {
+        _appender.AppendInt64(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(ulong value)
+    {
+        _appender.AppendUInt64(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(Int128 value)
+    {
+        _appender.AppendHugeInt(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(double value)
+    {
+        _appender.AppendDouble(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(string? value)
+    {
+        if (value is null)
+        {
+            _appender.AppendNull();
+        }
+        else
+        {
+            _appender.AppendString(value);
+        }
+
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(ReadOnlySpan<char> value)
+    {
+        _appender.AppendString(value);
+        return this;
+    }
+
+    /// <summary>A VARCHAR given as UTF-8 bytes (checked for validity), with no transcoding.</summary>
+    public DuckDbAppenderRow AppendUtf8(ReadOnlySpan<byte> value)
+    {
+        _appender.AppendUtf8(value, isBlob: false);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(byte[]? blob)
+    {
+        if (blob is null)
+        {
+            _appender.AppendNull();
+        }
+        else
+        {
+            _appender.AppendUtf8(blob, isBlob: true);
+        }
+
+        return this;
+    }
+
+    public DuckDbAppenderRow AppendBlob(ReadOnlySpan<byte> blob)
+    {
+        _appender.AppendUtf8(blob, isBlob: true);
+        return this;
+    }
+
+    /// <summary>A TIMESTAMP or TIMESTAMPTZ (the DateTime's ticks as they are), or a DATE (its day).</summary>
+    public DuckDbAppenderRow Append(DateTime value)
+    {
+        _appender.AppendTimestamp(DuckDbTime.ToMicros(value), utc: false, "DateTime");
+        return this;
+    }
+
+    /// <summary>A TIMESTAMPTZ or TIMESTAMP, as the UTC instant.</summary>
+    public DuckDbAppenderRow Append(DateTimeOffset value)
+    {
+        _appender.AppendTimestamp(DuckDbTime.ToMicros(value), utc: true, "DateTimeOffset");
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(DateOnly value)
+    {
+        _appender.AppendDate(value);
+        return this;
+    }
+
+    public DuckDbAppenderRow Append(Guid value)
+    {
+        _appender.AppendGuid(value);
+        return this;
+    }
+
+    /// <summary>A LIST of VARCHAR; null appends a null list.</summary>
+    public DuckDbAppenderRow Append(IReadOnlyList<string?>? values)
+    {
+        if (values is null)
+        {
+            _appender.AppendNull();
+        }
+        else
+        {
+            _appender.AppendStringList(values);
+        }
+
+        return this;
+    }
+
+    public void EndRow() => _appender.EndRow();
+}

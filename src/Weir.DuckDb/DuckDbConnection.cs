@@ -1,0 +1,211 @@
+using Weir.DuckDb.Handles;
+using Weir.DuckDb.Native;
+
+namespace Weir.DuckDb;
+
+/// <summary>Progress of the query running on a connection. <see cref="Percentage"/> is -1 when nothing is tracked.</summary>
+public readonly record struct DuckDbQueryProgress(double Percentage, ulong RowsProcessed, ulong TotalRowsToProcess);
+
+/// <summary>
+/// A connection to a <see cref="DuckDbDatabase"/>. Not thread-safe: one thread at a time runs statements on it.
+/// <see cref="Interrupt"/> and <see cref="Progress"/> are the exceptions, made to be called from another thread.
+/// </summary>
+/// <remarks>
+/// A streaming result reads from the connection as it goes, so the connection must not run another statement
+/// until that result is disposed; DuckDB would invalidate it.
+/// </remarks>
+public sealed class DuckDbConnection : IDisposable
+{
+    private readonly Lock _runGate = new();
+    private long _runId;
+    private bool _running;
+    private long _timedOutRunId = -1;
+
+    internal DuckDbConnection(ConnectionHandle handle) => Handle = handle;
+
+    internal ConnectionHandle Handle { get; }
+
+    /// <summary>True while a statement runs or a streaming result is being read.</summary>
+    public bool IsExecuting
+    {
+        get
+        {
+            lock (_runGate)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <summary>Runs one or more statements and returns the number of rows the last one changed.</summary>
+    public long Execute(string sql, TimeSpan? timeout = null)
+    {
+        using var result = Query(sql, timeout);
+        return result.RowsChanged;
+    }
+
+    /// <summary>Runs one or more statements; the materialized result is the last one's.</summary>
+    public DuckDbResult Query(string sql, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        var result = ResultHandle.Allocate();
+        var run = BeginRun(timeout);
+        int state;
+        try
+        {
+            state = NativeMethods.duckdb_query(Handle, sql, result);
+        }
+        finally
+        {
+            run.Dispose();
+        }
+
+        return DuckDbResult.Create(result, state, this, run, ownsRun: false, "Query failed");
+    }
+
+    /// <summary>Runs a single statement and streams its result chunk by chunk, keeping memory flat.</summary>
+    public DuckDbResult QueryStreaming(string sql, TimeSpan? timeout = null)
+    {
+        using var statement = Prepare(sql);
+        return statement.ExecuteStreaming(timeout);
+    }
+
+    /// <summary>The value in the first column of the first row, or null.</summary>
+    public object? ExecuteScalar(string sql)
+    {
+        using var result = Query(sql);
+        using var chunk = result.NextChunk();
+        return chunk is null || chunk.RowCount == 0 || result.ColumnCount == 0 ? null : chunk.GetVector(0).GetValue(0);
+    }
+
+    public DuckDbPreparedStatement Prepare(string sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        var state = NativeMethods.duckdb_prepare(Handle, sql, out var statement);
+        if (state != NativeMethods.DuckDbSuccess)
+        {
+            var error = statement.IsInvalid ? null : NativeMethods.duckdb_prepare_error(statement);
+            statement.Dispose();
+            throw new DuckDbException($"Prepare failed: {error ?? "unknown error"}");
+        }
+
+        statement.KeepAlive(Handle);
+        return new DuckDbPreparedStatement(statement, this);
+    }
+
+    /// <summary>Opens an appender on a table; it writes whole data chunks.</summary>
+    public DuckDbAppender CreateAppender(string table, string? schema = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        return DuckDbAppender.Create(this, schema, table);
+    }
+
+    /// <summary>
+    /// Interrupts the statement running on this connection, from any thread. The statement fails with DuckDB's
+    /// "interrupted" error. Nothing happens when no statement is running, so a late call cannot hit the next one.
+    /// </summary>
+    public void Interrupt()
+    {
+        lock (_runGate)
+        {
+            if (_running)
+            {
+                NativeMethods.duckdb_interrupt(Handle);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Progress of the running query, readable from any thread. DuckDB tracks it only after
+    /// <see cref="EnableProgressTracking"/>; otherwise the percentage stays -1.
+    /// </summary>
+    public DuckDbQueryProgress Progress
+    {
+        get
+        {
+            var p = NativeMethods.duckdb_query_progress(Handle);
+            return new DuckDbQueryProgress(p.Percentage, p.RowsProcessed, p.TotalRowsToProcess);
+        }
+    }
+
+    /// <summary>Turns on DuckDB's progress tracking for this connection, without its terminal progress bar.</summary>
+    public void EnableProgressTracking() =>
+        Execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false;");
+
+    public void Dispose() => Handle.Dispose();
+
+    internal RunScope BeginRun(TimeSpan? timeout)
+    {
+        if (timeout is { } t && t <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), t, "A query timeout must be positive.");
+        }
+
+        long id;
+        lock (_runGate)
+        {
+            id = ++_runId;
+            _running = true;
+        }
+
+        ITimer? timer = timeout is { } limit
+            ? TimeProvider.System.CreateTimer(static s => ((TimeoutState)s!).Fire(), new TimeoutState(this, id), limit, Timeout.InfiniteTimeSpan)
+            : null;
+        return new RunScope(this, id, timer, timeout ?? TimeSpan.Zero);
+    }
+
+    internal bool TimedOut(long runId)
+    {
+        lock (_runGate)
+        {
+            return _timedOutRunId == runId;
+        }
+    }
+
+    private void EndRun(long runId)
+    {
+        lock (_runGate)
+        {
+            if (_runId == runId)
+            {
+                _running = false;
+            }
+        }
+    }
+
+    private void OnTimeout(long runId)
+    {
+        lock (_runGate)
+        {
+            if (_running && _runId == runId)
+            {
+                _timedOutRunId = runId;
+                NativeMethods.duckdb_interrupt(Handle);
+            }
+        }
+    }
+
+    private sealed class TimeoutState(DuckDbConnection connection, long runId)
+    {
+        public void Fire() => connection.OnTimeout(runId);
+    }
+
+    /// <summary>The span in which a statement runs: it arms the timeout and tells Interrupt what may be stopped.</summary>
+    internal readonly struct RunScope(DuckDbConnection connection, long id, ITimer? timer, TimeSpan timeout) : IDisposable
+    {
+        public long Id => id;
+
+        public TimeSpan Timeout => timeout;
+
+        public DuckDbConnection Connection => connection;
+
+        public void Dispose()
+        {
+            timer?.Dispose();
+            connection.EndRun(id);
+        }
+    }
+}
