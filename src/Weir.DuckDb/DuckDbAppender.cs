@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Weir.DuckDb.Handles;
@@ -110,6 +111,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppenderRow CreateRow()
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        AbandonRow();
         return new DuckDbAppenderRow(this);
     }
 
@@ -154,12 +156,8 @@ public sealed unsafe class DuckDbAppender : IDisposable
             return;
         }
 
-        if (_column != 0)
-        {
-            // A half-written row cannot be completed; drop it rather than write nulls the caller never asked for.
-            _column = 0;
-        }
-
+        // A half-written row cannot be completed; drop it rather than write nulls the caller never asked for.
+        AbandonRow();
         Close();
     }
 
@@ -201,7 +199,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var column = NextColumn("Boolean");
         if (_types[column].Type != DuckDbType.Boolean)
         {
-            ThrowHelper.CannotAppend(column, _types[column], "Boolean");
+            CannotAppend(column, "Boolean");
         }
 
         ((bool*)_data[column])[_row] = value;
@@ -218,25 +216,25 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((long*)data)[row] = value;
                 break;
             case DuckDbType.Integer:
-                ((int*)data)[row] = checked((int)value);
+                ((int*)data)[row] = (int)InRange(column, value, int.MinValue, int.MaxValue);
                 break;
             case DuckDbType.SmallInt:
-                ((short*)data)[row] = checked((short)value);
+                ((short*)data)[row] = (short)InRange(column, value, short.MinValue, short.MaxValue);
                 break;
             case DuckDbType.TinyInt:
-                ((sbyte*)data)[row] = checked((sbyte)value);
+                ((sbyte*)data)[row] = (sbyte)InRange(column, value, sbyte.MinValue, sbyte.MaxValue);
                 break;
             case DuckDbType.UBigInt:
-                ((ulong*)data)[row] = checked((ulong)value);
+                ((ulong*)data)[row] = (ulong)InRange(column, value, 0, long.MaxValue);
                 break;
             case DuckDbType.UInteger:
-                ((uint*)data)[row] = checked((uint)value);
+                ((uint*)data)[row] = (uint)InRange(column, value, 0, uint.MaxValue);
                 break;
             case DuckDbType.USmallInt:
-                ((ushort*)data)[row] = checked((ushort)value);
+                ((ushort*)data)[row] = (ushort)InRange(column, value, 0, ushort.MaxValue);
                 break;
             case DuckDbType.UTinyInt:
-                ((byte*)data)[row] = checked((byte)value);
+                ((byte*)data)[row] = (byte)InRange(column, value, 0, byte.MaxValue);
                 break;
             case DuckDbType.HugeInt:
                 ((Int128*)data)[row] = value;
@@ -245,9 +243,20 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((double*)data)[row] = value;
                 break;
             default:
-                ThrowHelper.CannotAppend(column, _types[column], "Int64");
+                CannotAppend(column, "Int64");
                 break;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long InRange(int column, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            OutOfRange(column, value);
+        }
+
+        return value;
     }
 
     internal void AppendUInt64(ulong value)
@@ -265,7 +274,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((UInt128*)_data[column])[_row] = value;
                 break;
             default:
-                ThrowHelper.CannotAppend(column, _types[column], "UInt64");
+                CannotAppend(column, "UInt64");
                 break;
         }
     }
@@ -275,7 +284,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var column = NextColumn("Int128");
         if (_types[column].Type != DuckDbType.HugeInt)
         {
-            ThrowHelper.CannotAppend(column, _types[column], "Int128");
+            CannotAppend(column, "Int128");
         }
 
         ((Int128*)_data[column])[_row] = value;
@@ -293,7 +302,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((float*)_data[column])[_row] = (float)value;
                 break;
             default:
-                ThrowHelper.CannotAppend(column, _types[column], "Double");
+                CannotAppend(column, "Double");
                 break;
         }
     }
@@ -311,7 +320,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((int*)_data[column])[_row] = (int)Math.Floor(micros / (double)TimeSpan.MicrosecondsPerDay);
                 break;
             default:
-                ThrowHelper.CannotAppend(column, _types[column], given);
+                CannotAppend(column, given);
                 break;
         }
     }
@@ -321,7 +330,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var column = NextColumn("DateOnly");
         if (_types[column].Type != DuckDbType.Date)
         {
-            ThrowHelper.CannotAppend(column, _types[column], "DateOnly");
+            CannotAppend(column, "DateOnly");
         }
 
         ((int*)_data[column])[_row] = DuckDbTime.ToDays(value);
@@ -332,7 +341,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var column = NextColumn("Guid");
         if (_types[column].Type != DuckDbType.Uuid)
         {
-            ThrowHelper.CannotAppend(column, _types[column], "Guid");
+            CannotAppend(column, "Guid");
         }
 
         Span<byte> bytes = stackalloc byte[16];
@@ -349,7 +358,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var column = NextColumn("String");
         if (_types[column].Type != DuckDbType.Varchar)
         {
-            ThrowHelper.CannotAppend(column, _types[column], "String");
+            CannotAppend(column, "String");
         }
 
         WriteString((DuckDbStringT*)_data[column] + _row, value);
@@ -361,12 +370,13 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var type = _types[column].Type;
         if (isBlob ? type != DuckDbType.Blob : type != DuckDbType.Varchar)
         {
-            ThrowHelper.CannotAppend(column, _types[column], isBlob ? "byte[]" : "UTF-8 string");
+            CannotAppend(column, isBlob ? "byte[]" : "UTF-8 string");
         }
 
         // Bytes bypass DuckDB's own checks here, so invalid UTF-8 must be stopped before it reaches a VARCHAR.
         if (!isBlob && !System.Text.Unicode.Utf8.IsValid(value))
         {
+            AbandonRow();
             throw new DuckDbException($"Column {column} is VARCHAR and the value is not valid UTF-8.");
         }
 
@@ -379,7 +389,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var type = _types[column];
         if (type.Type != DuckDbType.List || type.ListChildType != DuckDbType.Varchar)
         {
-            ThrowHelper.CannotAppend(column, type, "string list");
+            CannotAppend(column, "string list");
         }
 
         var offset = _listSize[column];
@@ -415,7 +425,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         if (_column != _types.Length)
         {
             var given = _column;
-            _column = 0;
+            AbandonRow();
             throw new DuckDbException($"A row of table '{_table}' got {given} values; it has {_types.Length} columns.");
         }
 
@@ -594,10 +604,30 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
     }
 
+    // A row that failed half-way is dropped whole: the next CreateRow starts clean and nothing partial is appended.
+    private void AbandonRow() => _column = 0;
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CannotAppend(int column, string given)
+    {
+        AbandonRow();
+        ThrowHelper.CannotAppend(column, _types[column], given);
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OutOfRange(int column, long value)
+    {
+        AbandonRow();
+        throw new DuckDbException($"Column {column} is {_types[column].SqlName}; {value} is outside its range.");
+    }
+
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowTooManyValues(string given)
     {
-        _column = 0;
+        AbandonRow();
         throw new DuckDbException($"Table '{_table}' has {_types.Length} columns; a {given} was appended past the last one. Call EndRow after each row.");
     }
 }

@@ -16,10 +16,13 @@ public readonly record struct DuckDbQueryProgress(double Percentage, ulong RowsP
 /// </remarks>
 public sealed class DuckDbConnection : IDisposable
 {
+    private static readonly TimeSpan InterruptRetry = TimeSpan.FromMilliseconds(50);
+
     private readonly Lock _runGate = new();
     private long _runId;
     private bool _running;
     private long _timedOutRunId = -1;
+    private ITimer? _retryTimer;
 
     internal DuckDbConnection(ConnectionHandle handle) => Handle = handle;
 
@@ -104,17 +107,20 @@ public sealed class DuckDbConnection : IDisposable
     }
 
     /// <summary>
-    /// Interrupts the statement running on this connection, from any thread. The statement fails with DuckDB's
-    /// "interrupted" error. Nothing happens when no statement is running, so a late call cannot hit the next one.
+    /// Interrupts the statement running on this connection, from any thread: it fails with DuckDB's "interrupted"
+    /// error. Returns false, and does nothing, when no statement is running, so a late call cannot hit the next one.
     /// </summary>
-    public void Interrupt()
+    public bool Interrupt()
     {
         lock (_runGate)
         {
-            if (_running)
+            if (!_running)
             {
-                NativeMethods.duckdb_interrupt(Handle);
+                return false;
             }
+
+            RequestStop(_runId);
+            return true;
         }
     }
 
@@ -147,12 +153,17 @@ public sealed class DuckDbConnection : IDisposable
         long id;
         lock (_runGate)
         {
+            if (_running)
+            {
+                throw new InvalidOperationException("The connection is already running a statement or reading a streaming result; use one connection per thread.");
+            }
+
             id = ++_runId;
             _running = true;
         }
 
         ITimer? timer = timeout is { } limit
-            ? TimeProvider.System.CreateTimer(static s => ((TimeoutState)s!).Fire(), new TimeoutState(this, id), limit, Timeout.InfiniteTimeSpan)
+            ? TimeProvider.System.CreateTimer(static s => ((StopState)s!).Fire(timedOut: true), new StopState(this, id), limit, Timeout.InfiniteTimeSpan)
             : null;
         return new RunScope(this, id, timer, timeout ?? TimeSpan.Zero);
     }
@@ -172,25 +183,39 @@ public sealed class DuckDbConnection : IDisposable
             if (_runId == runId)
             {
                 _running = false;
+                _retryTimer?.Dispose();
+                _retryTimer = null;
             }
         }
     }
 
-    private void OnTimeout(long runId)
+    private void Stop(long runId, bool timedOut)
     {
         lock (_runGate)
         {
             if (_running && _runId == runId)
             {
-                _timedOutRunId = runId;
-                NativeMethods.duckdb_interrupt(Handle);
+                if (timedOut)
+                {
+                    _timedOutRunId = runId;
+                }
+
+                RequestStop(runId);
             }
         }
     }
 
-    private sealed class TimeoutState(DuckDbConnection connection, long runId)
+    // Called under _runGate. DuckDB clears a pending interrupt when a query starts, so an interrupt that lands just
+    // before the query is under way would be lost; repeating it until the run ends makes every stop stick.
+    private void RequestStop(long runId)
     {
-        public void Fire() => connection.OnTimeout(runId);
+        NativeMethods.duckdb_interrupt(Handle);
+        _retryTimer ??= TimeProvider.System.CreateTimer(static s => ((StopState)s!).Fire(timedOut: false), new StopState(this, runId), InterruptRetry, InterruptRetry);
+    }
+
+    private sealed class StopState(DuckDbConnection connection, long runId)
+    {
+        public void Fire(bool timedOut) => connection.Stop(runId, timedOut);
     }
 
     /// <summary>The span in which a statement runs: it arms the timeout and tells Interrupt what may be stopped.</summary>
