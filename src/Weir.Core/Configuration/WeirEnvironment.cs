@@ -1,0 +1,27 @@
+using System.Collections;
+
+namespace Weir.Core.Configuration;
+
+/// <summary>The environment variables Weir reads. Code takes them as a dictionary so that tests can pass their own.</summary>
+public static class WeirEnvironment
+{
+    public const string DataDirectory = "WEIR_DATA";
+    public const string Urls = "WEIR_URLS";
+    public const string LogFormat = "WEIR_LOG_FORMAT";
+    public const string LogLevel = "WEIR_LOG_LEVEL";
+
+    /// <summary>A snapshot of this process's <c>WEIR_*</c> variables.</summary>
+    public static IReadOnlyDictionary<string, string?> FromProcess()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && name.StartsWith("WEIR_", StringComparison.Ordinal))
+            {
+                result[name] = entry.Value as string;
+            }
+        }
+
+        return result;
+    }
+}

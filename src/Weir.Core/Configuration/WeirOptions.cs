@@ -1,0 +1,58 @@
+namespace Weir.Core.Configuration;
+
+/// <summary>
+/// Everything Weir needs to start, resolved from flags, <c>WEIR_*</c> environment variables and <c>weir.json</c>
+/// by <see cref="WeirConfiguration.Load"/>, which also validates it.
+/// </summary>
+public sealed record WeirOptions
+{
+    /// <summary>The data folder, as an absolute path. Only a flag or the environment can set it.</summary>
+    public string DataDirectory { get; init; } = Path.GetFullPath(WeirConfiguration.DefaultDataDirectory);
+
+    public HttpOptions Http { get; init; } = new();
+
+    public LoggingOptions Logging { get; init; } = new();
+}
+
+/// <summary>Where the HTTP server listens.</summary>
+public sealed record HttpOptions
+{
+    /// <summary>
+    /// The addresses Kestrel binds, each an absolute http or https URL without a path, e.g.
+    /// <c>http://127.0.0.1:8080</c>. Port 0 asks the operating system for a free port.
+    /// </summary>
+    public IReadOnlyList<string> Urls { get; init; } = [WeirConfiguration.DefaultUrls];
+}
+
+/// <summary>How the host writes its log.</summary>
+public sealed record LoggingOptions
+{
+    public LogFormat Format { get; init; } = LogFormat.Text;
+
+    /// <summary>The least severe level that is written.</summary>
+    public WeirLogLevel Level { get; init; } = WeirLogLevel.Information;
+}
+
+/// <summary>The shape of each log line on the console.</summary>
+public enum LogFormat
+{
+    /// <summary>One human-readable line per entry.</summary>
+    Text,
+
+    /// <summary>One JSON object per line, for log shippers.</summary>
+    Json,
+}
+
+/// <summary>
+/// Log levels, with the same names and values as Microsoft.Extensions.Logging's <c>LogLevel</c> so the host can cast
+/// one to the other; Core does not depend on the logging packages.
+/// </summary>
+public enum WeirLogLevel
+{
+    Trace = 0,
+    Debug = 1,
+    Information = 2,
+    Warning = 3,
+    Error = 4,
+    Critical = 5,
+}

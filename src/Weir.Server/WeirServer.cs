@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Weir.Core;
+using Weir.Core.Configuration;
+using Weir.Server.Endpoints;
+using Weir.Server.Logging;
+
+namespace Weir.Server;
+
+/// <summary>
+/// The Weir HTTP server: an ASP.NET Core host on Kestrel, built from <see cref="WeirOptions"/> alone. Nothing from
+/// the ambient environment (ASPNETCORE_* variables, appsettings.json) reaches it.
+/// </summary>
+/// <remarks>
+/// Run it with <see cref="RunAsync"/>, which stops on SIGTERM or Ctrl+C. Tests call <see cref="StartAsync"/> on
+/// <c>http://127.0.0.1:0</c>, which returns the addresses actually bound, and then <see cref="StopAsync"/> or
+/// <see cref="DisposeAsync"/>.
+/// </remarks>
+public sealed class WeirServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ILogger _logger;
+    private readonly WeirOptions _options;
+
+    /// <param name="options">Validated options, as from <see cref="WeirConfiguration.Load"/>.</param>
+    /// <param name="configureLogging">Runs after Weir has set up its console logging, so it can add or replace providers.</param>
+    public WeirServer(WeirOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        Directory.CreateDirectory(options.DataDirectory);
+
+        // The empty builder reads no configuration files or environment variables: WeirOptions is the only input.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "Weir",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUrls([.. options.Http.Urls]);
+        builder.Services.AddRoutingCore();
+        // Weir logs its own start and stop lines, with the data folder; the generic host's would repeat them.
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        ConfigureLogging(builder.Logging, options.Logging);
+        configureLogging?.Invoke(builder.Logging);
+
+        _app = builder.Build();
+        _app.MapHealthEndpoints();
+
+        _logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Weir.Server");
+        var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(OnStarted);
+        lifetime.ApplicationStopping.Register(() => Log.ServerStopping(_logger));
+        lifetime.ApplicationStopped.Register(() => Log.ServerStopped(_logger));
+    }
+
+    /// <summary>The addresses Kestrel listens on, with real port numbers where port 0 was asked for. Empty before start.</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
+            .Select(a => new Uri(a))
+            .ToArray() ?? [];
+
+    /// <summary>Binds and starts serving; returns the bound addresses.</summary>
+    /// <exception cref="IOException">An address could not be bound, for example because it is in use.</exception>
+    public async Task<IReadOnlyList<Uri>> StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return Addresses;
+    }
+
+    /// <summary>Stops accepting connections and waits for requests in flight, up to the host's shutdown timeout.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Starts, then serves until SIGTERM, Ctrl+C or <paramref name="cancellationToken"/>, then stops gracefully.</summary>
+    public Task RunAsync(CancellationToken cancellationToken = default) => _app.RunAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private void OnStarted()
+    {
+        // The addresses are known only now: with port 0, Kestrel has just picked the port.
+        var urls = string.Join(", ", Addresses);
+        Log.ServerStarted(_logger, WeirVersion.Current, urls, _options.DataDirectory);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)
+    {
+        // WeirLogLevel mirrors LogLevel's names and values.
+        var level = (LogLevel)options.Level;
+        logging.SetMinimumLevel(level);
+
+        // ASP.NET Core logs every request at Information. Weir logs its own start and stop, so the framework's
+        // categories speak up only for warnings, unless a more detailed level was asked for.
+        logging.AddFilter("Microsoft", level < LogLevel.Information ? level : LogLevel.Warning);
+        if (options.Format == LogFormat.Json)
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+    }
+}
