@@ -11,12 +11,20 @@ public sealed class DuckDbDataChunk : IDisposable
 {
     private readonly DataChunkHandle _handle;
     private readonly DuckDbColumnType[] _types;
+    private readonly int _firstColumn;
 
     internal DuckDbDataChunk(DataChunkHandle handle, DuckDbColumnType[] types)
+        : this(handle, types, (int)NativeMethods.duckdb_data_chunk_get_size(handle.DangerousGetHandle()), firstColumn: 0)
+    {
+    }
+
+    // Native columns before firstColumn are hidden: a visit passes its own id as the first argument.
+    internal DuckDbDataChunk(DataChunkHandle handle, DuckDbColumnType[] types, int rowCount, int firstColumn)
     {
         _handle = handle;
         _types = types;
-        RowCount = (int)NativeMethods.duckdb_data_chunk_get_size(handle.DangerousGetHandle());
+        _firstColumn = firstColumn;
+        RowCount = rowCount;
     }
 
     public int RowCount { get; }
@@ -28,7 +36,7 @@ public sealed class DuckDbDataChunk : IDisposable
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(column);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, _types.Length);
-        var vector = NativeMethods.duckdb_data_chunk_get_vector(_handle.DangerousGetHandle(), (ulong)column);
+        var vector = NativeMethods.duckdb_data_chunk_get_vector(_handle.DangerousGetHandle(), (ulong)(column + _firstColumn));
         return new DuckDbVector(vector, _types[column], RowCount);
     }
 

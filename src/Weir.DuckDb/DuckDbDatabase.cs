@@ -17,6 +17,8 @@ public sealed class DuckDbDatabase : IDisposable
     public const string InMemory = ":memory:";
 
     private readonly DatabaseHandle _handle;
+    private readonly Lock _functionGate = new();
+    private bool _visitFunctionRegistered;
 
     private DuckDbDatabase(DatabaseHandle handle, string path)
     {
@@ -84,7 +86,19 @@ public sealed class DuckDbDatabase : IDisposable
         }
 
         connection.KeepAlive(_handle);
-        return new DuckDbConnection(connection);
+        return new DuckDbConnection(connection, this);
+    }
+
+    internal void EnsureVisitFunction(DuckDbConnection connection)
+    {
+        lock (_functionGate)
+        {
+            if (!_visitFunctionRegistered)
+            {
+                ChunkVisits.EnsureRegistered(connection);
+                _visitFunctionRegistered = true;
+            }
+        }
     }
 
     public void Dispose() => _handle.Dispose();

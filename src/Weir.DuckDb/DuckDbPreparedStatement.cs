@@ -115,6 +115,20 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
         _ => throw new ArgumentException($"Parameter {index}: values of type {value.GetType().Name} cannot be bound.", nameof(value)),
     };
 
+    /// <summary>The types of the columns the statement returns, known before it runs.</summary>
+    public DuckDbColumnType[] ColumnTypes()
+    {
+        var count = (int)NativeMethods.duckdb_prepared_statement_column_count(_handle);
+        var types = new DuckDbColumnType[count];
+        for (var i = 0; i < count; i++)
+        {
+            using var type = LogicalTypeHandle.FromPointer(NativeMethods.duckdb_prepared_statement_column_logical_type(_handle, (ulong)i));
+            types[i] = ColumnTypeReader.Describe(type.DangerousGetHandle());
+        }
+
+        return types;
+    }
+
     public void ClearBindings()
     {
         if (NativeMethods.duckdb_clear_bindings(_handle) != NativeMethods.DuckDbSuccess)

@@ -14,6 +14,10 @@ internal abstract class DuckDbSafeHandle : SafeHandle
     {
     }
 
+    protected DuckDbSafeHandle(bool ownsHandle) : base(IntPtr.Zero, ownsHandle)
+    {
+    }
+
     public override bool IsInvalid => handle == IntPtr.Zero;
 
     /// <summary>Holds a reference on <paramref name="parent"/> until this handle is released.</summary>

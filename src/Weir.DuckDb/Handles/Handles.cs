@@ -27,6 +27,14 @@ internal sealed unsafe class PreparedStatementHandle : DuckDbSafeHandle
 
 internal sealed unsafe class DataChunkHandle : DuckDbSafeHandle
 {
+    public DataChunkHandle()
+    {
+    }
+
+    private DataChunkHandle(bool ownsHandle) : base(ownsHandle)
+    {
+    }
+
     protected override void Free(IntPtr pointer) => NativeMethods.duckdb_destroy_data_chunk(&pointer);
 
     internal static DataChunkHandle FromPointer(IntPtr pointer)
@@ -35,6 +43,19 @@ internal sealed unsafe class DataChunkHandle : DuckDbSafeHandle
         chunk.SetHandle(pointer);
         return chunk;
     }
+
+    /// <summary>A chunk DuckDB lends to a callback: closing the handle only stops further use, DuckDB frees it.</summary>
+    internal static DataChunkHandle Borrow(IntPtr pointer)
+    {
+        var chunk = new DataChunkHandle(ownsHandle: false);
+        chunk.SetHandle(pointer);
+        return chunk;
+    }
+}
+
+internal sealed unsafe class ScalarFunctionHandle : DuckDbSafeHandle
+{
+    protected override void Free(IntPtr pointer) => NativeMethods.duckdb_destroy_scalar_function(&pointer);
 }
 
 internal sealed unsafe class AppenderHandle : DuckDbSafeHandle

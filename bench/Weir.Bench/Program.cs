@@ -1,0 +1,87 @@
+using System.Globalization;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Weir.Bench;
+using Weir.Bench.DuckDb;
+
+// Usage: weir-bench duckdb [--rows N] [--iterations N]
+// Prints BenchmarkDotNet's tables, then one line per goal with the ratio against the reference measured in this run.
+var options = BenchOptions.Parse(args);
+if (options.Suite != "duckdb")
+{
+    Console.Error.WriteLine($"Unknown suite '{options.Suite}'. Suites: duckdb");
+    return 2;
+}
+
+Console.WriteLine($"Generating {options.Rows:N0} rows...");
+using var data = BenchmarkData.Create(options.Rows);
+AppenderBenchmarks.Data = data;
+ScanBenchmarks.Data = data;
+ScanBenchmarks.Expected = data.ExpectedTotals();
+
+// In-process: the benchmarks share the generated data, and no project has to be generated and built per run.
+var job = Job.Default
+    .WithToolchain(InProcessEmitToolchain.Instance)
+    .WithStrategy(RunStrategy.Monitoring)
+    .WithLaunchCount(1)
+    .WithWarmupCount(1)
+    .WithIterationCount(options.Iterations)
+    .WithInvocationCount(1)
+    .WithUnrollFactor(1);
+var config = ManualConfig.CreateEmpty()
+    .AddJob(job)
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .AddLogger(ConsoleLogger.Default)
+    .AddExporter(MarkdownExporter.Console)
+    .WithOption(ConfigOptions.DisableLogFile, true)
+    .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "weir-bench-artifacts"));
+
+var appender = BenchmarkRunner.Run<AppenderBenchmarks>(config);
+var scan = BenchmarkRunner.Run<ScanBenchmarks>(config);
+
+var results = new GoalReport(options.Rows);
+results.Throughput("Appender", appender, "Appender", "ParquetInsert", atLeast: 0.7);
+results.AllocationsPerRow("Appender", appender, "Appender");
+results.TimeRatio("Scan", scan, "VisitedTypedReaders", "DuckDbAggregate", atMost: 1.5);
+results.TimeRatio("Scan (streaming result, for comparison)", scan, "StreamedTypedReaders", "DuckDbAggregate", atMost: null);
+results.Print();
+return results.AllMet || options.NoFail ? 0 : 1;
+
+internal sealed record BenchOptions(string Suite, int Rows, int Iterations, bool NoFail)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var suite = "duckdb";
+        var rows = 10_000_000;
+        var iterations = 5;
+        var noFail = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rows":
+                    rows = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--iterations":
+                    iterations = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--no-fail":
+                    noFail = true;
+                    break;
+                default:
+                    suite = args[i];
+                    break;
+            }
+        }
+
+        return new BenchOptions(suite, rows, iterations, noFail);
+    }
+}
