@@ -10,12 +10,14 @@ internal sealed class GoalReport(int rows)
 
     public bool AllMet => _lines.TrueForAll(l => l.Met);
 
-    public void Throughput(string name, Summary summary, string candidate, string reference, double atLeast)
+    /// <summary>A throughput ratio against a goal, or for information only when <paramref name="atLeast"/> is null.</summary>
+    public void Throughput(string name, Summary summary, string candidate, string reference, double? atLeast)
     {
         var candidateRate = rows / Seconds(summary, candidate);
         var referenceRate = rows / Seconds(summary, reference);
         var ratio = candidateRate / referenceRate;
-        Add($"{name}: {Format(candidateRate)} rows/s vs {Format(referenceRate)} rows/s for {Describe(summary, reference)}; ratio {ratio:0.00} (goal >= {atLeast:0.00})", ratio >= atLeast);
+        var goal = atLeast is { } limit ? $"goal >= {limit:0.00}" : "no goal";
+        Add($"{name}: {Format(candidateRate)} rows/s vs {Format(referenceRate)} rows/s for {Describe(summary, reference)}; ratio {ratio:0.00} ({goal})", atLeast is null || ratio >= atLeast);
     }
 
     /// <summary>A time ratio against a goal, or for information only when <paramref name="atMost"/> is null.</summary>

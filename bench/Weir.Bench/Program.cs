@@ -48,7 +48,8 @@ var appender = BenchmarkRunner.Run<AppenderBenchmarks>(config);
 var scan = BenchmarkRunner.Run<ScanBenchmarks>(config);
 
 var results = new GoalReport(options.Rows);
-results.Throughput("Appender", appender, "Appender", "ParquetInsert", atLeast: 0.7);
+results.Throughput($"Appender ({AppenderBenchmarks.Threads} threads, one appender each)", appender, "AppenderPerCore", "ParquetInsert", atLeast: 0.7);
+results.Throughput("Appender (one thread, for comparison)", appender, "Appender", "ParquetInsert", atLeast: null);
 results.AllocationsPerRow("Appender", appender, "Appender");
 results.TimeRatio("Scan", scan, "VisitedTypedReaders", "DuckDbAggregate", atMost: 1.5);
 results.TimeRatio("Scan (streaming result, for comparison)", scan, "StreamedTypedReaders", "DuckDbAggregate", atMost: null);

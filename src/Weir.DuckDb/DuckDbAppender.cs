@@ -23,6 +23,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly AppenderHandle _handle;
     private readonly DataChunkHandle _chunk;
     private readonly DuckDbColumnType[] _types;
+    private readonly DuckDbType[] _typeIds;
     private readonly string _table;
     private readonly int _capacity;
     private readonly IntPtr[] _vectors;
@@ -72,6 +73,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
             }
         }
 
+        _typeIds = Array.ConvertAll(_types, t => t.Type);
         _capacity = (int)NativeMethods.duckdb_vector_size();
         _vectors = new IntPtr[count];
         _data = new IntPtr[count];
@@ -188,7 +190,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         var column = NextColumn("null");
         SetNull(column, _row);
-        if (_types[column].Type == DuckDbType.List)
+        if (_typeIds[column] == DuckDbType.List)
         {
             ((DuckDbListEntry*)_data[column])[_row] = new DuckDbListEntry { Offset = (ulong)_listSize[column], Length = 0 };
         }
@@ -197,7 +199,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendBoolean(bool value)
     {
         var column = NextColumn("Boolean");
-        if (_types[column].Type != DuckDbType.Boolean)
+        if (_typeIds[column] != DuckDbType.Boolean)
         {
             CannotAppend(column, "Boolean");
         }
@@ -210,7 +212,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         var column = NextColumn("Int64");
         var data = _data[column];
         var row = _row;
-        switch (_types[column].Type)
+        switch (_typeIds[column])
         {
             case DuckDbType.BigInt:
                 ((long*)data)[row] = value;
@@ -262,7 +264,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendUInt64(ulong value)
     {
         var column = NextColumn("UInt64");
-        switch (_types[column].Type)
+        switch (_typeIds[column])
         {
             case DuckDbType.UBigInt:
                 ((ulong*)_data[column])[_row] = value;
@@ -282,7 +284,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendHugeInt(Int128 value)
     {
         var column = NextColumn("Int128");
-        if (_types[column].Type != DuckDbType.HugeInt)
+        if (_typeIds[column] != DuckDbType.HugeInt)
         {
             CannotAppend(column, "Int128");
         }
@@ -293,7 +295,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendDouble(double value)
     {
         var column = NextColumn("Double");
-        switch (_types[column].Type)
+        switch (_typeIds[column])
         {
             case DuckDbType.Double:
                 ((double*)_data[column])[_row] = value;
@@ -310,7 +312,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendTimestamp(long micros, bool utc, string given)
     {
         var column = NextColumn(given);
-        switch (_types[column].Type)
+        switch (_typeIds[column])
         {
             case DuckDbType.Timestamp:
             case DuckDbType.TimestampTz:
@@ -328,7 +330,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendDate(DateOnly value)
     {
         var column = NextColumn("DateOnly");
-        if (_types[column].Type != DuckDbType.Date)
+        if (_typeIds[column] != DuckDbType.Date)
         {
             CannotAppend(column, "DateOnly");
         }
@@ -339,7 +341,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendGuid(Guid value)
     {
         var column = NextColumn("Guid");
-        if (_types[column].Type != DuckDbType.Uuid)
+        if (_typeIds[column] != DuckDbType.Uuid)
         {
             CannotAppend(column, "Guid");
         }
@@ -356,7 +358,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendString(ReadOnlySpan<char> value)
     {
         var column = NextColumn("String");
-        if (_types[column].Type != DuckDbType.Varchar)
+        if (_typeIds[column] != DuckDbType.Varchar)
         {
             CannotAppend(column, "String");
         }
@@ -367,7 +369,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendUtf8(ReadOnlySpan<byte> value, bool isBlob)
     {
         var column = NextColumn(isBlob ? "byte[]" : "UTF-8 string");
-        var type = _types[column].Type;
+        var type = _typeIds[column];
         if (isBlob ? type != DuckDbType.Blob : type != DuckDbType.Varchar)
         {
             CannotAppend(column, isBlob ? "byte[]" : "UTF-8 string");

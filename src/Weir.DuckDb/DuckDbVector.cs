@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Weir.DuckDb.Native;
 
@@ -123,6 +124,20 @@ public readonly unsafe struct DuckDbVector
         return length <= DuckDbStringT.InlineLength
             ? new ReadOnlySpan<byte>((byte*)s + sizeof(uint), length)
             : new ReadOnlySpan<byte>(s->Pointer, length);
+    }
+
+    /// <summary>
+    /// The VARCHAR or BLOB values as a span of DuckDB's own 16-byte string headers: the length of each without
+    /// touching its bytes, and the bytes without copying. Entries at null positions hold garbage.
+    /// </summary>
+    public ReadOnlySpan<DuckDbString> GetStrings()
+    {
+        if (Type is not (DuckDbType.Varchar or DuckDbType.Blob))
+        {
+            ThrowHelper.WrongType(ColumnType, "strings");
+        }
+
+        return new ReadOnlySpan<DuckDbString>(_data, Length);
     }
 
     public string GetString(int row) => Type == DuckDbType.Varchar
@@ -254,5 +269,36 @@ public readonly unsafe struct DuckDbVector
         }
 
         return result;
+    }
+}
+
+/// <summary>
+/// DuckDB's string header (duckdb_string_t): the length, then either the bytes inline (up to 12) or a prefix and a
+/// pointer. Only valid while the chunk it came from is alive.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 16)]
+public readonly unsafe struct DuckDbString
+{
+    private readonly uint _length;
+    private readonly uint _prefix;
+    private readonly byte* _pointer;
+
+    public int Length => (int)_length;
+
+    /// <summary>The UTF-8 (or BLOB) bytes, without copying.</summary>
+    public ReadOnlySpan<byte> Bytes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (_length <= DuckDbStringT.InlineLength)
+            {
+                // Inline bytes start right after the length, inside this struct. A tracked reference (not a raw
+                // pointer) keeps the span right even for a copy of the header that lives on the managed heap.
+                return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<uint, byte>(ref Unsafe.AsRef(in _prefix)), (int)_length);
+            }
+
+            return new ReadOnlySpan<byte>(_pointer, (int)_length);
+        }
     }
 }

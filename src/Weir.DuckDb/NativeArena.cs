@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Weir.DuckDb;
@@ -12,25 +13,33 @@ internal sealed unsafe class NativeArena : IDisposable
 
     private readonly List<(IntPtr Pointer, int Size)> _blocks = [];
     private int _block = -1;
-    private int _used;
+    private byte* _next;
+    private int _left;
 
     /// <summary>Space for at least <paramref name="length"/> bytes; <see cref="Commit"/> says how many were used.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* Reserve(int length)
     {
-        if (_block < 0 || _blocks[_block].Size - _used < length)
+        if (_left < length)
         {
             NextBlock(length);
         }
 
-        return (byte*)_blocks[_block].Pointer + _used;
+        return _next;
     }
 
-    public void Commit(int length) => _used += length;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Commit(int length)
+    {
+        _next += length;
+        _left -= length;
+    }
 
     public void Reset()
     {
-        _block = _blocks.Count > 0 ? 0 : -1;
-        _used = 0;
+        _block = -1;
+        _next = null;
+        _left = 0;
     }
 
     public void Dispose()
@@ -41,29 +50,30 @@ internal sealed unsafe class NativeArena : IDisposable
         }
 
         _blocks.Clear();
-        _block = -1;
+        Reset();
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void NextBlock(int length)
     {
         // Reuse the next kept block when it is big enough; a larger string gets a block of its own size.
         _block++;
-        _used = 0;
-        if (_block < _blocks.Count && _blocks[_block].Size >= length)
+        if (_block >= _blocks.Count || _blocks[_block].Size < length)
         {
-            return;
+            var size = Math.Max(BlockSize, length);
+            var pointer = (IntPtr)NativeMemory.Alloc((nuint)size);
+            if (_block < _blocks.Count)
+            {
+                NativeMemory.Free((void*)_blocks[_block].Pointer);
+                _blocks[_block] = (pointer, size);
+            }
+            else
+            {
+                _blocks.Add((pointer, size));
+            }
         }
 
-        var size = Math.Max(BlockSize, length);
-        var pointer = (IntPtr)NativeMemory.Alloc((nuint)size);
-        if (_block < _blocks.Count)
-        {
-            NativeMemory.Free((void*)_blocks[_block].Pointer);
-            _blocks[_block] = (pointer, size);
-        }
-        else
-        {
-            _blocks.Add((pointer, size));
-        }
+        _next = (byte*)_blocks[_block].Pointer;
+        _left = _blocks[_block].Size;
     }
 }

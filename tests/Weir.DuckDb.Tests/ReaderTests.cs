@@ -64,6 +64,29 @@ public sealed class ReaderTests : IDisposable
     }
 
     [Fact]
+    public void String_headers_give_lengths_and_bytes_without_copying()
+    {
+        string[] texts = ["", "inline ✓", "twelve bytes", "a string that lives behind a pointer", "ü"];
+        var values = string.Join(", ", texts.Select(t => $"('{t}')"));
+        using var result = _db.Connection.Query($"SELECT x FROM (VALUES {values}) v(x)");
+        using var chunk = result.NextChunk()!;
+        var strings = chunk.GetVector(0).GetStrings();
+        Assert.Equal(texts.Length, strings.Length);
+        var copies = new DuckDbString[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(Encoding.UTF8.GetByteCount(texts[i]), strings[i].Length);
+            Assert.Equal(texts[i], Encoding.UTF8.GetString(strings[i].Bytes));
+            copies[i] = strings[i];
+        }
+
+        // A header copied into a managed array still reads its inline bytes.
+        GC.Collect();
+        Assert.Equal(texts, copies.Select(c => Encoding.UTF8.GetString(c.Bytes)));
+        Assert.Throws<DuckDbException>(() => Scalar("SELECT 1", v => v.GetStrings().Length));
+    }
+
+    [Fact]
     public void Blob_reads_its_bytes()
     {
         Assert.Equal(new byte[] { 0, 1, 0xFF, 0x80 }, Scalar("SELECT '\\x00\\x01\\xFF\\x80'::BLOB", v => v.GetBlob(0)));

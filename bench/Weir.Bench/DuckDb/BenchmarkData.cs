@@ -4,8 +4,9 @@ using Weir.DuckDb;
 namespace Weir.Bench.DuckDb;
 
 /// <summary>
-/// The rows both sides of the DuckDB benchmarks work on: (BIGINT, DOUBLE, VARCHAR of about 20 characters,
-/// TIMESTAMP). DuckDB generates them once; the appender gets them as arrays and UTF-8, as the loader will have them.
+/// The rows both sides of the DuckDB benchmarks work on: (BIGINT, DOUBLE, VARCHAR of about 20 characters, about 2%
+/// of them with non-ASCII characters so that character counts are checked, TIMESTAMP). DuckDB generates them once;
+/// the appender gets them as arrays and UTF-8, as the loader will have them.
 /// </summary>
 public sealed class BenchmarkData : IDisposable
 {
@@ -49,7 +50,8 @@ public sealed class BenchmarkData : IDisposable
             CREATE TABLE src AS
             SELECT range AS a,
                    ((range % 100003) * 0.25)::DOUBLE AS b,
-                   'visitor-' || lpad(((range * 7919) % 9999991)::VARCHAR, 7, '0') || '-' || (range % 89)::VARCHAR AS c,
+                   'visitor-' || lpad(((range * 7919) % 9999991)::VARCHAR, 7, '0') || '-' || (range % 89)::VARCHAR
+                       || CASE WHEN range % 97 = 0 THEN '-ö' WHEN range % 89 = 1 THEN '→✓' ELSE '' END AS c,
                    TIMESTAMP '2026-01-01' + to_microseconds(range * 1013) AS d
             FROM range({rows});
             COPY src TO '{data.ParquetPath}' (FORMAT parquet, COMPRESSION zstd);

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Numerics;
 using BenchmarkDotNet.Attributes;
 using Weir.DuckDb;
 
@@ -67,22 +67,47 @@ public class ScanBenchmarks
         return Check(totals);
     }
 
-    /// <summary>The per-chunk work, the same for both ways of reading.</summary>
+    /// <summary>The per-chunk work, the same for both ways of reading: SIMD over the fixed-width columns.</summary>
     private static ScanTotals Reduce(DuckDbDataChunk chunk)
     {
         var a = chunk.GetVector(0).GetValues<long>();
         var b = chunk.GetVector(1).GetValues<double>();
-        var c = chunk.GetVector(2);
+        var c = chunk.GetVector(2).GetStrings();
         var d = chunk.GetVector(3).GetValues<long>();
         var totals = new ScanTotals { Count = a.Length, MaxD = long.MinValue };
-        for (var i = 0; i < a.Length; i++)
+
+        var i = 0;
+        var sumA = Vector<long>.Zero;
+        var sumB = Vector<double>.Zero;
+        var maxD = new Vector<long>(long.MinValue);
+        for (; i + Vector<long>.Count <= a.Length; i += Vector<long>.Count)
+        {
+            sumA += new Vector<long>(a[i..]);
+            sumB += new Vector<double>(b[i..]);
+            maxD = Vector.Max(maxD, new Vector<long>(d[i..]));
+        }
+
+        totals.SumA = Vector.Sum(sumA);
+        totals.SumB = Vector.Sum(sumB);
+        for (var lane = 0; lane < Vector<long>.Count; lane++)
+        {
+            totals.MaxD = Math.Max(totals.MaxD, maxD[lane]);
+        }
+
+        for (; i < a.Length; i++)
         {
             totals.SumA += a[i];
             totals.SumB += b[i];
-            totals.MaxLengthC = Math.Max(totals.MaxLengthC, Encoding.UTF8.GetCharCount(c.GetBytes(i)));
             totals.MaxD = Math.Max(totals.MaxD, d[i]);
         }
 
+        var maxLength = 0;
+        foreach (ref readonly var text in c)
+        {
+            maxLength = Math.Max(maxLength, Utf8CodePoints.Count(text.Bytes));
+        }
+
+        totals.MaxLengthC = maxLength;
         return totals;
     }
 
