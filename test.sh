@@ -81,6 +81,13 @@ else
 fi
 rm -rf "$data"
 
+# Nothing changed since that build, so ./weir must start without building again.
+if ./weir --version 2>&1 >/dev/null | grep -q "building"; then
+  echo "weir: rebuilt although nothing changed"; failed=$((failed + 1)); smoke_failed=1
+else
+  echo "weir: a second run started without rebuilding"; passed=$((passed + 1))
+fi
+
 step "Benchmark smoke run (small data; ratios are not meaningful at this size)"
 bench_status=0
 dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll duckdb --rows 200000 --iterations 1 --no-fail | tail -n 6 || bench_status=$?

@@ -20,6 +20,7 @@ if (options.Suite != "duckdb")
     return 2;
 }
 
+Utf8CodePoints.SelfCheck();
 Console.WriteLine($"Generating {options.Rows:N0} rows...");
 using var data = BenchmarkData.Create(options.Rows);
 AppenderBenchmarks.Data = data;

@@ -4,9 +4,10 @@ using Weir.DuckDb;
 namespace Weir.Bench.DuckDb;
 
 /// <summary>
-/// The rows both sides of the DuckDB benchmarks work on: (BIGINT, DOUBLE, VARCHAR of about 20 characters, about 2%
-/// of them with non-ASCII characters so that character counts are checked, TIMESTAMP). DuckDB generates them once;
-/// the appender gets them as arrays and UTF-8, as the loader will have them.
+/// The rows both sides of the DuckDB benchmarks work on: (BIGINT, DOUBLE, VARCHAR of about 20 ASCII characters,
+/// TIMESTAMP). All-ASCII strings are the stricter comparison: DuckDB's length() has a fast path for them (a few
+/// non-ASCII strings make its aggregate about 1.7 times slower). DuckDB generates the rows once; the appender gets
+/// them as arrays and UTF-8, as the loader will have them.
 /// </summary>
 public sealed class BenchmarkData : IDisposable
 {
@@ -50,8 +51,7 @@ public sealed class BenchmarkData : IDisposable
             CREATE TABLE src AS
             SELECT range AS a,
                    ((range % 100003) * 0.25)::DOUBLE AS b,
-                   'visitor-' || lpad(((range * 7919) % 9999991)::VARCHAR, 7, '0') || '-' || (range % 89)::VARCHAR
-                       || CASE WHEN range % 97 = 0 THEN '-ö' WHEN range % 89 = 1 THEN '→✓' ELSE '' END AS c,
+                   'visitor-' || lpad(((range * 7919) % 9999991)::VARCHAR, 7, '0') || '-' || (range % 89)::VARCHAR AS c,
                    TIMESTAMP '2026-01-01' + to_microseconds(range * 1013) AS d
             FROM range({rows});
             COPY src TO '{data.ParquetPath}' (FORMAT parquet, COMPRESSION zstd);

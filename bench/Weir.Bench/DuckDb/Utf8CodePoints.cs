@@ -45,6 +45,29 @@ internal static class Utf8CodePoints
         return length - continuation;
     }
 
+    /// <summary>Checks the counter against .NET's own on strings of every tail length, ASCII and not.</summary>
+    public static void SelfCheck()
+    {
+        string[] samples = ["", "a", "ö", "→✓", "visitor-0012345-42", "visitör-0012345-42-ö", "ééééééééééééééééé", "日本語のテキスト…"];
+        foreach (var sample in samples)
+        {
+            for (var cut = 0; cut <= sample.Length; cut++)
+            {
+                var text = sample[..cut];
+                if (char.IsHighSurrogate(text.Length > 0 ? text[^1] : 'a'))
+                {
+                    continue;
+                }
+
+                var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+                if (Count(bytes) != System.Text.Encoding.UTF8.GetCharCount(bytes))
+                {
+                    throw new InvalidOperationException($"Utf8CodePoints.Count is wrong for '{text}'.");
+                }
+            }
+        }
+    }
+
     // Bit 7 set and bit 6 clear marks a continuation byte; shifting left puts each byte's bit 6 under its bit 7.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Continuations(ulong word) => BitOperations.PopCount(word & ~(word << 1) & HighBits);
