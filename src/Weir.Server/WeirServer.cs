@@ -2,13 +2,17 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Weir.Core;
 using Weir.Core.Configuration;
+using Weir.Core.Sites;
+using Weir.Server.Admin;
 using Weir.Server.Endpoints;
 using Weir.Server.Logging;
+using Weir.Server.Metrics;
 
 namespace Weir.Server;
 
@@ -49,8 +53,15 @@ public sealed class WeirServer : IAsyncDisposable
         ConfigureLogging(builder.Logging, options.Logging);
         configureLogging?.Invoke(builder.Logging);
 
+        AdminToken = AdminToken.Resolve(options.AdminToken, options.DataDirectory);
+        Sites = SiteStore.Open(options.DataDirectory);
+        builder.Services.AddSingleton(Metrics);
+
         _app = builder.Build();
         _app.MapHealthEndpoints();
+        _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        var api = _app.MapAdminApi(AdminToken);
+        api.MapSiteEndpoints(Sites);
 
         _logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Weir.Server");
         var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -58,6 +69,14 @@ public sealed class WeirServer : IAsyncDisposable
         lifetime.ApplicationStopping.Register(() => Log.ServerStopping(_logger));
         lifetime.ApplicationStopped.Register(() => Log.ServerStopped(_logger));
     }
+
+    /// <summary>The admin API's bearer token; <see cref="AdminToken.WasGenerated"/> says whether this start created it.</summary>
+    public AdminToken AdminToken { get; }
+
+    public SiteStore Sites { get; }
+
+    /// <summary>Everything the <c>weir.*</c> meters record, for <c>GET /metrics</c>.</summary>
+    public PrometheusExporter Metrics { get; } = new();
 
     /// <summary>The addresses Kestrel listens on, with real port numbers where port 0 was asked for. Empty before start.</summary>
     public IReadOnlyList<Uri> Addresses =>
@@ -79,7 +98,11 @@ public sealed class WeirServer : IAsyncDisposable
     /// <summary>Starts, then serves until SIGTERM, Ctrl+C or <paramref name="cancellationToken"/>, then stops gracefully.</summary>
     public Task RunAsync(CancellationToken cancellationToken = default) => _app.RunAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        Metrics.Dispose();
+    }
 
     private void OnStarted()
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Weir.Core.Configuration;
 using Weir.Server;
+using Weir.Server.Admin;
 
 namespace Weir.Cli.Commands;
 
@@ -46,6 +47,14 @@ internal static class ServeCommand
         var server = new WeirServer(options);
         await using (server.ConfigureAwait(false))
         {
+            if (server.AdminToken.WasGenerated)
+            {
+                // Shown this once, on the terminal and not in the log: it is a secret.
+                await error.WriteLineAsync(
+                    $"weir serve: generated the admin token {server.AdminToken.Value} (saved to {Path.Combine(options.DataDirectory, AdminToken.FileName)}, readable by you only). Send it as 'Authorization: Bearer <token>'.")
+                    .ConfigureAwait(false);
+            }
+
             try
             {
                 await server.RunAsync(cancellationToken).ConfigureAwait(false);

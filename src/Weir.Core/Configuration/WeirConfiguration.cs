@@ -50,6 +50,7 @@ public static class WeirConfiguration
                 Format = format is null ? LogFormat.Text : ParseLogFormat(format.Value, errors),
                 Level = level is null ? WeirLogLevel.Information : ParseLogLevel(level.Value, errors),
             },
+            AdminToken = ParseAdminToken(FromEnvironment(environment, WeirEnvironment.AdminToken), errors),
         };
 
         return errors.Count == 0 ? options : throw new WeirConfigurationException(errors);
@@ -195,6 +196,27 @@ public static class WeirConfiguration
     /// <summary>An empty variable counts as unset, as shells make it easy to leave one behind.</summary>
     private static string? FromEnvironment(IReadOnlyDictionary<string, string?> environment, string name) =>
         environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+
+    /// <summary>The shortest admin token accepted: shorter ones are too easy to guess.</summary>
+    public const int MinimumAdminTokenLength = 16;
+
+    private static string? ParseAdminToken(string? token, List<ConfigurationError> errors)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        if (token.Length < MinimumAdminTokenLength || token.Any(char.IsWhiteSpace))
+        {
+            // The value itself is a secret: never echo it.
+            errors.Add(new ConfigurationError(WeirEnvironment.AdminToken,
+                $"the admin token must be at least {MinimumAdminTokenLength} characters without spaces"));
+            return null;
+        }
+
+        return token;
+    }
 
     private static LogFormat ParseLogFormat(Sourced value, List<ConfigurationError> errors)
     {

@@ -9,6 +9,7 @@ public static class WeirEnvironment
     public const string Urls = "WEIR_URLS";
     public const string LogFormat = "WEIR_LOG_FORMAT";
     public const string LogLevel = "WEIR_LOG_LEVEL";
+    public const string AdminToken = "WEIR_ADMIN_TOKEN";
 
     /// <summary>A snapshot of this process's <c>WEIR_*</c> variables.</summary>
     public static IReadOnlyDictionary<string, string?> FromProcess()

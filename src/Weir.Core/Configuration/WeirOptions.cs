@@ -12,6 +12,12 @@ public sealed record WeirOptions
     public HttpOptions Http { get; init; } = new();
 
     public LoggingOptions Logging { get; init; } = new();
+
+    /// <summary>
+    /// The admin token from <c>WEIR_ADMIN_TOKEN</c>, or null: then the server uses the one saved in the data folder,
+    /// generating it on first start. Only the environment can set it, so it never sits in a file Weir reads.
+    /// </summary>
+    public string? AdminToken { get; init; }
 }
 
 /// <summary>Where the HTTP server listens.</summary>

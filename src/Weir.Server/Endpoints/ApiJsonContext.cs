@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Weir.Server.Endpoints;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(CreateSiteRequest))]
+[JsonSerializable(typeof(SiteResponse))]
+[JsonSerializable(typeof(IReadOnlyList<SiteResponse>))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

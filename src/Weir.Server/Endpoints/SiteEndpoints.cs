@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Weir.Core.Sites;
+
+namespace Weir.Server.Endpoints;
+
+/// <summary><c>POST /api/v1/sites</c> creates a site and its write key; <c>GET /api/v1/sites</c> lists them.</summary>
+internal static class SiteEndpoints
+{
+    private const int MaxBodyBytes = 16 * 1024;
+
+    public static void MapSiteEndpoints(this RouteGroupBuilder api, SiteStore sites)
+    {
+        api.MapGet("/sites", () => Results.Json(Describe(sites.All), ApiJsonContext.Default.IReadOnlyListSiteResponse));
+        api.MapPost("/sites", async (HttpRequest request) =>
+        {
+            CreateSiteRequest? body;
+            try
+            {
+                if (request.ContentLength > MaxBodyBytes)
+                {
+                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
+                }
+
+                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.CreateSiteRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid site: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+            }
+
+            if (body is null)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, "the body must be a JSON object such as {\"domain\":\"shop.example\",\"timezone\":\"Europe/Berlin\"}");
+            }
+
+            try
+            {
+                var site = sites.Add(body.Domain, body.Timezone, body.AllowedOrigins);
+                return Results.Json(SiteResponse.From(site), ApiJsonContext.Default.SiteResponse, statusCode: StatusCodes.Status201Created);
+            }
+            catch (SiteValidationException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message, ex.Field);
+            }
+        });
+    }
+
+    private static SiteResponse[] Describe(IReadOnlyList<Site> sites)
+    {
+        var result = new SiteResponse[sites.Count];
+        for (var i = 0; i < sites.Count; i++)
+        {
+            result[i] = SiteResponse.From(sites[i]);
+        }
+
+        return result;
+    }
+}
+
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+internal sealed record CreateSiteRequest(string? Domain, string? Timezone, IReadOnlyList<string>? AllowedOrigins);
+
+internal sealed record SiteResponse(string Id, string Domain, string Timezone, string WriteKey, IReadOnlyList<string> AllowedOrigins, DateTimeOffset CreatedAt)
+{
+    public static SiteResponse From(Site site) =>
+        new(site.Id, site.Domain, site.Timezone, site.WriteKey, site.AllowedOrigins, site.CreatedAt);
+}
