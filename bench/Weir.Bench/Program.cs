@@ -10,9 +10,16 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Weir.Bench;
 using Weir.Bench.DuckDb;
+using Weir.Bench.Ingest;
 
 // Usage: weir-bench duckdb [--rows N] [--iterations N]
+//        weir-bench noop-server --urls URL   (the no-op Kestrel reference of bench/ingest/run.sh)
 // Prints BenchmarkDotNet's tables, then one line per goal with the ratio against the reference measured in this run.
+if (args is ["noop-server", "--urls", var noopUrls])
+{
+    return await NoopServer.RunAsync(noopUrls);
+}
+
 var options = BenchOptions.Parse(args);
 if (options.Suite != "duckdb")
 {
