@@ -118,6 +118,27 @@ public sealed class DuckDbConnection : IDisposable
         ChunkVisits.Run(this, sql, visitor, timeout);
     }
 
+    /// <summary>
+    /// Splits a script into its statements without running any. Prepare each with
+    /// <see cref="DuckDbStatements.Prepare"/> just before running it, since a statement is bound against the catalog
+    /// as it is then (a script may create a table and then read it).
+    /// </summary>
+    public DuckDbStatements ExtractStatements(string sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        var count = NativeMethods.duckdb_extract_statements(Handle, sql, out var extracted);
+        if (count == 0)
+        {
+            var error = extracted.IsInvalid ? null : NativeMethods.duckdb_extract_statements_error(extracted);
+            extracted.Dispose();
+            throw new DuckDbException(error is null ? "The SQL holds no statement." : $"Parse failed: {error}");
+        }
+
+        extracted.KeepAlive(Handle);
+        return new DuckDbStatements(extracted, this, (int)count);
+    }
+
     /// <summary>Opens an appender on a table; it writes whole data chunks.</summary>
     public DuckDbAppender CreateAppender(string table, string? schema = null)
     {

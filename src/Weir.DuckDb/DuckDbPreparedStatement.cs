@@ -164,6 +164,10 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         var result = ResultHandle.Allocate();
+
+        // A streaming result still executes the statement as it is read: the statement must outlive it, even when
+        // the caller disposes the statement first.
+        result.KeepAlive(_handle);
         var run = _connection.BeginRun(timeout);
         int state;
         try

@@ -107,3 +107,71 @@ public sealed class PreparedStatementTests : IDisposable
         Assert.Contains("Conversion Error", error.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class StatementScriptTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void A_script_splits_into_statements_prepared_one_at_a_time()
+    {
+        using var statements = _db.Connection.ExtractStatements("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (1), (2); SELECT sum(x) AS s FROM t");
+        Assert.Equal(3, statements.Count);
+        using (var create = statements.Prepare(0))
+        {
+            Assert.Equal(DuckDbStatementType.Create, create.StatementType);
+            create.ExecuteNonQuery();
+        }
+
+        using (var insert = statements.Prepare(1))
+        {
+            Assert.Equal(DuckDbStatementType.Insert, insert.StatementType);
+            Assert.Equal(2, insert.ExecuteNonQuery());
+        }
+
+        using var select = statements.Prepare(2);
+        Assert.Equal(DuckDbStatementType.Select, select.StatementType);
+        using var result = select.ExecuteStreaming();
+        Assert.Equal((Int128)3, TestDatabase.ReadAll(result)[0][0]);
+    }
+
+    [Fact]
+    public void A_script_that_does_not_parse_fails_with_duckdbs_message()
+    {
+        var error = Assert.Throws<DuckDbException>(() => _db.Connection.ExtractStatements("SELECT 1; SELEC 2"));
+        Assert.Contains("syntax error", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Throws<DuckDbException>(() => _db.Connection.ExtractStatements("  -- nothing here\n"));
+    }
+
+    [Fact]
+    public void A_statement_that_does_not_bind_names_its_place()
+    {
+        using var statements = _db.Connection.ExtractStatements("SELECT 1; SELECT * FROM missing");
+        var error = Assert.Throws<DuckDbException>(() => statements.Prepare(1));
+        Assert.Contains("statement 2 of 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class StreamingLifetimeTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void A_streaming_result_outlives_its_disposed_statement()
+    {
+        DuckDbResult result;
+        using (var statement = _db.Connection.Prepare("SELECT range AS x FROM range(10000)"))
+        {
+            result = statement.ExecuteStreaming();
+        }
+
+        var rows = TestDatabase.ReadAll(result);
+        Assert.Equal(10000, rows.Count);
+        Assert.Equal(9999L, rows[^1][0]);
+    }
+}

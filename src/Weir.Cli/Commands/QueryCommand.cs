@@ -54,7 +54,7 @@ internal static class QueryCommand
         {
             using var database = DuckDbDatabase.Open(Path.Combine(dataDirectory, DatabaseFileName));
             using var connection = database.Connect();
-            using var result = connection.Query(sql);
+            using var result = RunScript(connection, sql);
             if (ResultColumns.FindUnsupported(result) is { } problem)
             {
                 error.WriteLine($"weir query: {problem}");
@@ -76,5 +76,22 @@ internal static class QueryCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Runs every statement but the last, then streams the last one's result, so a large result is printed as it is
+    /// read instead of being held in memory first.
+    /// </summary>
+    private static DuckDbResult RunScript(DuckDbConnection connection, string sql)
+    {
+        using var statements = connection.ExtractStatements(sql);
+        for (var i = 0; i < statements.Count - 1; i++)
+        {
+            using var statement = statements.Prepare(i);
+            statement.ExecuteNonQuery();
+        }
+
+        using var last = statements.Prepare(statements.Count - 1);
+        return last.ExecuteStreaming();
     }
 }

@@ -53,6 +53,11 @@ internal sealed unsafe class DataChunkHandle : DuckDbSafeHandle
     }
 }
 
+internal sealed unsafe class ExtractedStatementsHandle : DuckDbSafeHandle
+{
+    protected override void Free(IntPtr pointer) => NativeMethods.duckdb_destroy_extracted(&pointer);
+}
+
 internal sealed unsafe class ScalarFunctionHandle : DuckDbSafeHandle
 {
     protected override void Free(IntPtr pointer) => NativeMethods.duckdb_destroy_scalar_function(&pointer);

@@ -65,3 +65,21 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName)]
     internal static partial int duckdb_execute_prepared_streaming(PreparedStatementHandle statement, ResultHandle result);
 }
+
+// Splitting a script into statements.
+internal static unsafe partial class NativeMethods
+{
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial ulong duckdb_extract_statements(ConnectionHandle connection, string query, out ExtractedStatementsHandle statements);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int duckdb_prepare_extracted_statement(ConnectionHandle connection, ExtractedStatementsHandle statements,
+        ulong index, out PreparedStatementHandle statement);
+
+    [LibraryImport(LibraryName)]
+    [return: MarshalUsing(typeof(LibraryOwnedUtf8StringMarshaller))]
+    internal static partial string? duckdb_extract_statements_error(ExtractedStatementsHandle statements);
+
+    [LibraryImport(LibraryName)]
+    internal static partial void duckdb_destroy_extracted(IntPtr* statements);
+}
