@@ -13,6 +13,7 @@ public sealed partial class DurableLog
     /// </summary>
     /// <exception cref="LogFailedException">The log has failed for good.</exception>
     /// <exception cref="ObjectDisposedException">The log is being disposed.</exception>
+    /// <exception cref="ArgumentException">The payload is empty or longer than <see cref="LogOptions.MaxRecordBytes"/>.</exception>
     public bool TryEnqueue(ReadOnlySpan<byte> payload, out long position)
     {
         CheckLength(payload.Length);
@@ -105,8 +106,9 @@ public sealed partial class DurableLog
     /// success). Allocates nothing in steady state. When the group-commit buffer is full it waits for room; the
     /// <paramref name="cancellationToken"/> only cancels that wait, never a record already enqueued.
     /// </summary>
-    /// <exception cref="LogFullException">The disk was full; the record is not durable.</exception>
-    /// <exception cref="LogFailedException">The log failed; the record is not durable.</exception>
+    /// <exception cref="LogFullException">The disk was full; the record is not durable (in the returned task).</exception>
+    /// <exception cref="LogFailedException">The log failed; the record is not durable (in the returned task).</exception>
+    /// <exception cref="ArgumentException">The payload is empty or too large (thrown at once).</exception>
     public ValueTask<long> AppendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         var span = payload.Span;
@@ -115,7 +117,11 @@ public sealed partial class DurableLog
         var frame = SegmentFormat.FrameHeaderLength + span.Length;
         lock (_sync)
         {
-            ThrowIfNotAccepting();
+            if (NotAccepting() is { } refused)
+            {
+                return ValueTask.FromException<long>(refused);
+            }
+
             if (_active.Length - _activeLength >= frame)
             {
                 var position = AddFrame(span, crc, frame);
@@ -148,7 +154,11 @@ public sealed partial class DurableLog
         var total = BatchLength(records.Span);
         lock (_sync)
         {
-            ThrowIfNotAccepting();
+            if (NotAccepting() is { } refused)
+            {
+                return ValueTask.FromException<long>(refused);
+            }
+
             if (_active.Length - _activeLength >= total)
             {
                 return EnqueueBatchWithWaiter(records.Span, positions.Span);
@@ -305,6 +315,10 @@ public sealed partial class DurableLog
             ThrowHelper.RecordTooLarge(length, _options.MaxRecordBytes);
         }
     }
+
+    /// <summary>Under <see cref="_sync"/>: the exception an append gets when the log takes no more, or null.</summary>
+    private Exception? NotAccepting() =>
+        _failure is not null ? NewFailedException() : _disposing ? new ObjectDisposedException(nameof(DurableLog)) : null;
 
     /// <summary>Under <see cref="_sync"/>.</summary>
     private void ThrowIfNotAccepting()
