@@ -192,7 +192,8 @@ public sealed partial class DurableLog
         Task signal;
         lock (_sync)
         {
-            if (Volatile.Read(ref _committed) > position || _failure is not null || _disposing)
+            // Disposal completes the signal too, and then the reader sees the Disposed state.
+            if (Volatile.Read(ref _committed) > position || _failure is not null || State == LogState.Disposed)
             {
                 return Task.CompletedTask;
             }
@@ -202,8 +203,6 @@ public sealed partial class DurableLog
 
         return signal.WaitAsync(cancellationToken);
     }
-
-    internal bool IsClosed => State is LogState.Disposed;
 
     private static void CheckName(string name)
     {

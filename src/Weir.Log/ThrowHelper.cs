@@ -22,9 +22,6 @@ internal static class ThrowHelper
         throw new LogFailedException("The log has failed after an I/O error and accepts no appends; reopen it after checking the disk.", cause);
 
     [DoesNotReturn]
-    internal static void Full() => throw new LogFullException();
-
-    [DoesNotReturn]
     internal static void Disposed() => throw new ObjectDisposedException(nameof(DurableLog));
 
     [DoesNotReturn]
