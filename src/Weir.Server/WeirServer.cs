@@ -11,8 +11,10 @@ using Weir.Core.Configuration;
 using Weir.Core.Sites;
 using Weir.Server.Admin;
 using Weir.Server.Endpoints;
-using Weir.Server.Logging;
+using Weir.Log;
+using Weir.Server.Ingest;
 using Weir.Server.Metrics;
+using ServerLog = Weir.Server.Logging.Log;
 
 namespace Weir.Server;
 
@@ -27,17 +29,27 @@ namespace Weir.Server;
 /// </remarks>
 public sealed class WeirServer : IAsyncDisposable
 {
+    /// <summary>The event log's folder inside the data folder.</summary>
+    public const string LogDirectoryName = "log";
+
+    /// <summary>How long a graceful stop may take before the host gives up on requests in flight.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
     private readonly WebApplication _app;
+    private readonly IngestHandler _ingest;
     private readonly ILogger _logger;
     private readonly WeirOptions _options;
 
     /// <param name="options">Validated options, as from <see cref="WeirConfiguration.Load"/>.</param>
     /// <param name="configureLogging">Runs after Weir has set up its console logging, so it can add or replace providers.</param>
-    public WeirServer(WeirOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="ingest">How ingest takes events in; defaults when null.</param>
+    /// <param name="time">The clock for received times and latencies; the system clock when null.</param>
+    public WeirServer(WeirOptions options, Action<ILoggingBuilder>? configureLogging = null, IngestServerOptions? ingest = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         Directory.CreateDirectory(options.DataDirectory);
+        time ??= TimeProvider.System;
 
         // The empty builder reads no configuration files or environment variables: WeirOptions is the only input.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -50,6 +62,8 @@ public sealed class WeirServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         // Weir logs its own start and stop lines, with the data folder; the generic host's would repeat them.
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        // SIGTERM: stop accepting, finish the requests in flight (their events are committed), exit within 10 s.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         ConfigureLogging(builder.Logging, options.Logging);
         configureLogging?.Invoke(builder.Logging);
 
@@ -58,22 +72,33 @@ public sealed class WeirServer : IAsyncDisposable
         builder.Services.AddSingleton(Metrics);
 
         _app = builder.Build();
+        var loggerFactory = _app.Services.GetRequiredService<ILoggerFactory>();
+        _logger = loggerFactory.CreateLogger("Weir.Server");
+
+        // Recovery runs here, before the server listens: a corrupt log stops start-up with its own message.
+        EventLog = DurableLog.Open(new LogOptions { Directory = Path.Combine(options.DataDirectory, LogDirectoryName) }, loggerFactory, time);
+        ServerLog.IngestLogOpened(_logger, EventLog.Directory, EventLog.Recovery.RecordsRecovered, EventLog.Recovery.TornBytesTruncated);
+        _ingest = new IngestHandler(EventLog, Sites, options.DataDirectory, ingest ?? new IngestServerOptions(), time, loggerFactory.CreateLogger("Weir.Ingest"));
+
         _app.MapHealthEndpoints();
+        _app.MapIngestEndpoints(_ingest);
         _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);
 
-        _logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Weir.Server");
         var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(OnStarted);
-        lifetime.ApplicationStopping.Register(() => Log.ServerStopping(_logger));
-        lifetime.ApplicationStopped.Register(() => Log.ServerStopped(_logger));
+        lifetime.ApplicationStopping.Register(() => ServerLog.ServerStopping(_logger));
+        lifetime.ApplicationStopped.Register(() => ServerLog.ServerStopped(_logger));
     }
 
     /// <summary>The admin API's bearer token; <see cref="AdminToken.WasGenerated"/> says whether this start created it.</summary>
     public AdminToken AdminToken { get; }
 
     public SiteStore Sites { get; }
+
+    /// <summary>The durable event log ingest appends to.</summary>
+    public DurableLog EventLog { get; }
 
     /// <summary>Everything the <c>weir.*</c> meters record, for <c>GET /metrics</c>.</summary>
     public PrometheusExporter Metrics { get; } = new();
@@ -100,7 +125,10 @@ public sealed class WeirServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host first, so no request is left to append; then the log commits what was enqueued and closes.
         await _app.DisposeAsync().ConfigureAwait(false);
+        _ingest.Dispose();
+        await EventLog.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
     }
 
@@ -108,7 +136,7 @@ public sealed class WeirServer : IAsyncDisposable
     {
         // The addresses are known only now: with port 0, Kestrel has just picked the port.
         var urls = string.Join(", ", Addresses);
-        Log.ServerStarted(_logger, WeirVersion.Current, urls, _options.DataDirectory);
+        ServerLog.ServerStarted(_logger, WeirVersion.Current, urls, _options.DataDirectory);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)

@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Weir.Core.Configuration;
+using Weir.Server.Ingest;
 
 namespace Weir.Server.Tests;
 
@@ -26,7 +29,7 @@ internal sealed class RunningServer : IAsyncDisposable
         return client;
     }
 
-    public static async Task<RunningServer> StartAsync(string dataDirectory, string? adminToken = null)
+    public static async Task<RunningServer> StartAsync(string dataDirectory, string? adminToken = null, IngestServerOptions? ingest = null)
     {
         var options = new WeirOptions
         {
@@ -35,9 +38,35 @@ internal sealed class RunningServer : IAsyncDisposable
             Logging = new LoggingOptions { Level = WeirLogLevel.Warning },
             AdminToken = adminToken,
         };
-        var server = new WeirServer(options);
+        var server = new WeirServer(options, ingest: ingest);
         var addresses = await server.StartAsync();
         return new RunningServer(server, addresses[0], dataDirectory);
+    }
+
+    /// <summary>Creates a site through the admin API and returns its write key.</summary>
+    public async Task<string> CreateSiteAsync(string domain = "shop.example", string[]? allowedOrigins = null)
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/v1/sites", new { domain, allowedOrigins });
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("writeKey").GetString()!;
+    }
+
+    /// <summary>Every record in the event log, as parsed JSON, in log order.</summary>
+    public List<JsonElement> LogRecords()
+    {
+        var log = Server.EventLog;
+        var records = new List<JsonElement>();
+        using var reader = log.OpenReader(log.StartPosition);
+        while (reader.Position < log.CommittedPosition)
+        {
+            foreach (var record in reader.Read())
+            {
+                records.Add(JsonDocument.Parse(record.Payload).RootElement.Clone());
+            }
+        }
+
+        return records;
     }
 
     public async ValueTask DisposeAsync()
