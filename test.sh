@@ -3,7 +3,7 @@
 #   1. system packages (apt-get when run as root, otherwise it names them) and npm packages;
 #   2. a Release build of the whole solution, with warnings as errors;
 #   3. dotnet format --verify-no-changes;
-#   4. every xunit test project (real DuckDB, real HTTP over loopback);
+#   4. every xunit test project (real DuckDB, real files and fsync, real HTTP over loopback, Segment's Node SDK);
 #   5. the two commands end to end: ./weir serve answers /healthz and stops on SIGTERM;
 #   6. a smoke run of the benchmarks on small data, so they cannot rot (the full runs: see docs/performance.md).
 # The last line reads "tests: N passed, N failed".
@@ -39,7 +39,11 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-if grep -q '"resolved"' package-lock.json; then
+# Other products' SDKs, used unchanged by the compatibility tests.
+if [ ! -f tests/sdk/node_modules/.package-lock.json ] || [ tests/sdk/package-lock.json -nt tests/sdk/node_modules/.package-lock.json ]; then
+  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if grep -q '"resolved"' package-lock.json tests/sdk/package-lock.json; then
   echo "test.sh: package-lock.json records download addresses; regenerate it (the repository's .npmrc omits them)" >&2
   exit 1
 fi
