@@ -121,8 +121,8 @@ public sealed class ProcessTests : IDisposable
 
         Assert.Equal(0, weir.ExitCode);
         var weirEvents = lines.Where(l => l.GetProperty("Category").GetString() == "Weir.Server").ToArray();
-        Assert.Equal([1001, 1002, 1003], weirEvents.Select(l => l.GetProperty("EventId").GetInt32()));
+        Assert.Equal([2001, 1001, 1002, 1003], weirEvents.Select(l => l.GetProperty("EventId").GetInt32()));
         Assert.All(lines, l => Assert.Equal("Information", l.GetProperty("LogLevel").GetString()));
-        Assert.Equal(_temp.Path, weirEvents[0].GetProperty("State").GetProperty("DataDirectory").GetString());
+        Assert.Equal(_temp.Path, weirEvents[1].GetProperty("State").GetProperty("DataDirectory").GetString());
     }
 }

@@ -68,11 +68,13 @@ public sealed class ServerTests : IDisposable
         var address = Assert.Single(await server.StartAsync());
         await server.StopAsync();
 
+        // The event log opens (and recovers) before the server listens.
         var weir = _logs.Entries.Where(e => e.Category == "Weir.Server").ToArray();
-        Assert.Equal([1001, 1002, 1003], weir.Select(e => e.EventId.Id));
-        Assert.Equal(["ServerStarted", "ServerStopping", "ServerStopped"], weir.Select(e => e.EventId.Name));
-        Assert.Contains(address.ToString(), weir[0].Message, StringComparison.Ordinal);
-        Assert.Contains(_temp.Path, weir[0].Message, StringComparison.Ordinal);
+        Assert.Equal([2001, 1001, 1002, 1003], weir.Select(e => e.EventId.Id));
+        Assert.Equal(["EventLogOpened", "ServerStarted", "ServerStopping", "ServerStopped"], weir.Select(e => e.EventId.Name));
+        Assert.Contains(Path.Combine(_temp.Path, "log"), weir[0].Message, StringComparison.Ordinal);
+        Assert.Contains(address.ToString(), weir[1].Message, StringComparison.Ordinal);
+        Assert.Contains(_temp.Path, weir[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,8 +105,9 @@ public sealed class ServerTests : IDisposable
     {
         await using var first = CreateServer(_temp.Path);
         var address = Assert.Single(await first.StartAsync());
+        // Its own data folder: the first server holds the event log of its folder.
         await using var second = new WeirServer(
-            new WeirOptions { DataDirectory = _temp.Path, Http = new HttpOptions { Urls = [$"http://127.0.0.1:{address.Port}"] } },
+            new WeirOptions { DataDirectory = _temp.Combine("second"), Http = new HttpOptions { Urls = [$"http://127.0.0.1:{address.Port}"] } },
             logging => logging.ClearProviders());
 
         var exception = await Assert.ThrowsAnyAsync<IOException>(() => second.StartAsync());
