@@ -55,17 +55,7 @@ public sealed class CrashTests : IDisposable
 
         // The server is dead: open its log directly, as the next start would, and look for every acknowledged event.
         await using var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(_temp.Path, "log") });
-        var inLog = new HashSet<string>(StringComparer.Ordinal);
-        using (var reader = log.OpenReader(log.StartPosition))
-        {
-            while (reader.Position < log.CommittedPosition)
-            {
-                foreach (var record in reader.Read())
-                {
-                    inLog.Add(JsonDocument.Parse(record.Payload).RootElement.GetProperty("message_id").GetString()!);
-                }
-            }
-        }
+        var inLog = ReadMessageIds(log);
 
         Assert.True(acknowledged.Count > iterations * 10, $"only {acknowledged.Count} events were acknowledged in {iterations} rounds");
         var missing = acknowledged.Keys.Where(id => !inLog.Contains(id)).ToList();
@@ -73,6 +63,63 @@ public sealed class CrashTests : IDisposable
         startTimes.Sort();
         var median = startTimes[startTimes.Count / 2];
         Assert.True(median < TimeSpan.FromSeconds(2), $"median time from start to serving was {median.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Sigterm_under_load_finishes_requests_in_flight_and_exits_within_ten_seconds()
+    {
+        var port = FreePort();
+        using var weir = StartServer(port);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        await WaitUntilServingAsync(client, weir);
+        var writeKey = await CreateSiteAsync(client);
+        var acknowledged = new ConcurrentDictionary<string, bool>();
+
+        using var stop = new CancellationTokenSource();
+        var senders = Enumerable.Range(0, 8).Select(s => SendUntilKilledAsync(client, writeKey, $"term-s{s}", acknowledged, stop.Token)).ToArray();
+        while (acknowledged.Count < 200)
+        {
+            Assert.False(weir.HasExited);
+            await Task.Delay(5); // polling a condition: load is flowing
+        }
+
+        var stopping = Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", weir.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using (var deadline = new CancellationTokenSource(Patience))
+        {
+            await weir.WaitForExitAsync(deadline.Token);
+        }
+
+        var stopTime = stopping.Elapsed;
+        await stop.CancelAsync();
+        await Task.WhenAll(senders);
+
+        Assert.Equal(0, weir.ExitCode);
+        Assert.True(stopTime < TimeSpan.FromSeconds(10), $"stopping took {stopTime.TotalSeconds:0.0} s");
+        await using var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(_temp.Path, "log") });
+        Assert.Equal(0, log.Recovery.TornBytesTruncated);
+        var inLog = ReadMessageIds(log);
+        var missing = acknowledged.Keys.Where(id => !inLog.Contains(id)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} acknowledged events are missing after a graceful stop");
+    }
+
+    private static HashSet<string> ReadMessageIds(DurableLog log)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        using var reader = log.OpenReader(log.StartPosition);
+        while (reader.Position < log.CommittedPosition)
+        {
+            foreach (var record in reader.Read())
+            {
+                ids.Add(JsonDocument.Parse(record.Payload).RootElement.GetProperty("message_id").GetString()!);
+            }
+        }
+
+        return ids;
     }
 
     private static async Task SendUntilKilledAsync(HttpClient client, string writeKey, string prefix, ConcurrentDictionary<string, bool> acknowledged, CancellationToken stop)
