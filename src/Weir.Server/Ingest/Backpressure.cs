@@ -8,6 +8,9 @@ namespace Weir.Server.Ingest;
 /// </summary>
 internal sealed class Backpressure(DurableLog log, string dataDirectory, IngestServerOptions options, TimeProvider time)
 {
+    // Room for one group-commit buffer: less than that and a retried write would fail again at once.
+    private const long RetryAfterDiskFullBytes = 4L << 20;
+
     private long _nextDiskCheck;
     private long _freeBytes = long.MaxValue;
 
@@ -18,7 +21,9 @@ internal sealed class Backpressure(DurableLog log, string dataDirectory, IngestS
         {
             case LogState.Failed:
                 return ("log_failed", "the event log has failed and takes no more events until the server is restarted");
-            case LogState.DiskFull:
+            case LogState.DiskFull when FreeDiskBytes(refresh: true) < RetryAfterDiskFullBytes:
+                // The log retries its write with the next append, so requests go through again as soon as the
+                // file system has room; until then they are refused here without touching the disk.
                 return ("disk_full", "the disk is full; events are accepted again once space is freed");
             case LogState.Disposed:
                 return ("stopping", "the server is stopping");
@@ -29,7 +34,7 @@ internal sealed class Backpressure(DurableLog log, string dataDirectory, IngestS
             return ("backlog", "too many events are waiting to be loaded; try again shortly");
         }
 
-        if (FreeDiskBytes() < options.MinFreeDiskBytes)
+        if (options.MinFreeDiskBytes > 0 && FreeDiskBytes() < options.MinFreeDiskBytes)
         {
             return ("disk_low", "the data folder's disk is almost full");
         }
@@ -37,10 +42,10 @@ internal sealed class Backpressure(DurableLog log, string dataDirectory, IngestS
         return null;
     }
 
-    private long FreeDiskBytes()
+    private long FreeDiskBytes(bool refresh = false)
     {
         var now = time.GetTimestamp();
-        if (now >= Volatile.Read(ref _nextDiskCheck))
+        if (refresh || now >= Volatile.Read(ref _nextDiskCheck))
         {
             Volatile.Write(ref _nextDiskCheck, now + (long)(options.DiskCheckInterval.TotalSeconds * time.TimestampFrequency));
             try
