@@ -78,7 +78,13 @@ public sealed class WeirServer : IAsyncDisposable
         // Recovery runs here, before the server listens: a corrupt log stops start-up with its own message.
         EventLog = DurableLog.Open(new LogOptions { Directory = Path.Combine(options.DataDirectory, LogDirectoryName) }, loggerFactory, time);
         ServerLog.IngestLogOpened(_logger, EventLog.Directory, EventLog.Recovery.RecordsRecovered, EventLog.Recovery.TornBytesTruncated);
-        _ingest = new IngestHandler(EventLog, Sites, options.DataDirectory, ingest ?? new IngestServerOptions(), time, loggerFactory.CreateLogger("Weir.Ingest"));
+        ingest ??= new IngestServerOptions
+        {
+            RequestsPerSecondPerKey = options.Ingest.RequestsPerSecondPerKey,
+            MaxBacklogBytes = options.Ingest.MaxBacklogBytes,
+            MinFreeDiskBytes = options.Ingest.MinFreeDiskBytes,
+        };
+        _ingest = new IngestHandler(EventLog, Sites, options.DataDirectory, ingest, time, loggerFactory.CreateLogger("Weir.Ingest"));
 
         _app.MapHealthEndpoints();
         _app.MapIngestEndpoints(_ingest);

@@ -245,7 +245,7 @@ public sealed class ConfigurationTests : IDisposable
             e =>
             {
                 Assert.Equal($"{WeirJsonPath}: colour", e.Setting);
-                Assert.Equal("unknown key; the keys are urls, logFormat, logLevel", e.Message);
+                Assert.Equal("unknown key; the keys are urls, logFormat, logLevel, ingestRateLimit, maxBacklogMb, minFreeDiskMb", e.Message);
             },
             e =>
             {

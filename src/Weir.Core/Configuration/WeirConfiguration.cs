@@ -19,7 +19,7 @@ public static class WeirConfiguration
 
     private static readonly string[] LogFormatNames = ["text", "json"];
 
-    private static readonly string[] KnownFileKeys = ["urls", "logFormat", "logLevel"];
+    private static readonly string[] KnownFileKeys = ["urls", "logFormat", "logLevel", "ingestRateLimit", "maxBacklogMb", "minFreeDiskMb"];
 
     /// <summary>
     /// Resolves and validates the options, and creates the data folder if it is missing.
@@ -51,6 +51,7 @@ public static class WeirConfiguration
                 Level = level is null ? WeirLogLevel.Information : ParseLogLevel(level.Value, errors),
             },
             AdminToken = ParseAdminToken(FromEnvironment(environment, WeirEnvironment.AdminToken), errors),
+            Ingest = LoadIngest(environment, file, fileName, errors),
         };
 
         return errors.Count == 0 ? options : throw new WeirConfigurationException(errors);
@@ -196,6 +197,32 @@ public static class WeirConfiguration
     /// <summary>An empty variable counts as unset, as shells make it easy to leave one behind.</summary>
     private static string? FromEnvironment(IReadOnlyDictionary<string, string?> environment, string name) =>
         environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+
+    private static IngestSettings LoadIngest(IReadOnlyDictionary<string, string?> environment, WeirJsonFile? file, string fileName, List<ConfigurationError> errors)
+    {
+        const long Megabyte = 1L << 20;
+        var defaults = new IngestSettings();
+        var rate = Pick(null, string.Empty, environment, WeirEnvironment.IngestRateLimit, file?.IngestRateLimit, fileName, "ingestRateLimit");
+        var backlog = Pick(null, string.Empty, environment, WeirEnvironment.MaxBacklogMb, file?.MaxBacklogMb, fileName, "maxBacklogMb");
+        var disk = Pick(null, string.Empty, environment, WeirEnvironment.MinFreeDiskMb, file?.MinFreeDiskMb, fileName, "minFreeDiskMb");
+        return new IngestSettings
+        {
+            RequestsPerSecondPerKey = rate is { } r ? (int)ParseCount(r, int.MaxValue, "requests per second per write key, 0 for no limit", errors) : defaults.RequestsPerSecondPerKey,
+            MaxBacklogBytes = backlog is { } b ? ParseCount(b, long.MaxValue / Megabyte, "megabytes", errors) * Megabyte : defaults.MaxBacklogBytes,
+            MinFreeDiskBytes = disk is { } d ? ParseCount(d, long.MaxValue / Megabyte, "megabytes, 0 to turn the check off", errors) * Megabyte : defaults.MinFreeDiskBytes,
+        };
+    }
+
+    private static long ParseCount(Sourced value, long max, string unit, List<ConfigurationError> errors)
+    {
+        if (long.TryParse(value.Value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count <= max)
+        {
+            return count;
+        }
+
+        errors.Add(new ConfigurationError(value.Setting, $"'{value.Value}' is not a whole number of {unit}"));
+        return 0;
+    }
 
     /// <summary>The shortest admin token accepted: shorter ones are too easy to guess.</summary>
     public const int MinimumAdminTokenLength = 16;

@@ -10,6 +10,9 @@ public static class WeirEnvironment
     public const string LogFormat = "WEIR_LOG_FORMAT";
     public const string LogLevel = "WEIR_LOG_LEVEL";
     public const string AdminToken = "WEIR_ADMIN_TOKEN";
+    public const string IngestRateLimit = "WEIR_INGEST_RATE_LIMIT";
+    public const string MaxBacklogMb = "WEIR_MAX_BACKLOG_MB";
+    public const string MinFreeDiskMb = "WEIR_MIN_FREE_DISK_MB";
 
     /// <summary>A snapshot of this process's <c>WEIR_*</c> variables.</summary>
     public static IReadOnlyDictionary<string, string?> FromProcess()

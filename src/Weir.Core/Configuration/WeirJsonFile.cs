@@ -15,6 +15,12 @@ internal sealed class WeirJsonFile
 
     public string? LogLevel { get; set; }
 
+    public string? IngestRateLimit { get; set; }
+
+    public string? MaxBacklogMb { get; set; }
+
+    public string? MinFreeDiskMb { get; set; }
+
     /// <summary>Keys that are not settings. They are reported as errors rather than silently ignored.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? UnknownKeys { get; set; }

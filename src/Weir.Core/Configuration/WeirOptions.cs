@@ -18,6 +18,21 @@ public sealed record WeirOptions
     /// generating it on first start. Only the environment can set it, so it never sits in a file Weir reads.
     /// </summary>
     public string? AdminToken { get; init; }
+
+    public IngestSettings Ingest { get; init; } = new();
+}
+
+/// <summary>When ingest sheds load. Only the environment and <c>weir.json</c> set these.</summary>
+public sealed record IngestSettings
+{
+    /// <summary>Requests per second per write key before 429 (bursts of twice that); 0 sets no limit.</summary>
+    public int RequestsPerSecondPerKey { get; init; }
+
+    /// <summary>503 while the log holds more than this many bytes its consumers have not read.</summary>
+    public long MaxBacklogBytes { get; init; } = 1L << 30;
+
+    /// <summary>503 while the data folder's file system has less free space than this; 0 turns the check off.</summary>
+    public long MinFreeDiskBytes { get; init; } = 256L << 20;
 }
 
 /// <summary>Where the HTTP server listens.</summary>
