@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Ingest benchmark (issue 3): wrk against Weir's durable POST /v1/track, and in the same run against two references:
-# nginx's empty_gif with a buffered access log, and a no-op Kestrel endpoint. Everything runs on this machine, over
-# loopback. Prints req/s for each and the ratios against the goals (>= 0.6x nginx, >= 0.85x no-op Kestrel).
+# Ingest benchmark (issue 3). Everything runs on this machine, over loopback, with wrk (2 threads):
+#   1. req/s of nginx's empty_gif with a buffered access log, of a no-op Kestrel endpoint, and of Weir's durable
+#      POST /v1/track (about 300 B), and the ratios against the goals (>= 0.6x nginx, >= 0.85x no-op Kestrel);
+#   2. Weir's p99 ack latency at half its maximum rate (paced.lua: each connection waits between requests), goal <= 10 ms;
+#   3. durable events/s of POST /v1/batch with 100 events of about 300 B (batch.lua), goal >= 400 000;
+#   4. the weir process's peak RSS (VmHWM) after all of it, goal <= 300 MB.
+# Each server gets a warm-up run first (not counted), so the JIT's tiering does not count against the first one measured.
 #   bench/ingest/run.sh [seconds per run, default 15] [connections, default 256]
 set -euo pipefail
 
@@ -9,6 +13,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/bench/ingest"
 seconds="${1:-15}"
 connections="${2:-256}"
+warmup="${WEIR_BENCH_WARMUP:-3}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -23,6 +28,12 @@ done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_for() { for _ in $(seq 1 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "run.sh: $1 never answered" >&2; return 1; }
 rps() { awk '/Requests\/sec/ { print $2 }'; }
+# bench NAME URL SCRIPT [wrk options...]: a warm-up run, then the measured one, saved as $work/NAME.txt.
+bench() {
+  local name=$1 url=$2 script=$3; shift 3
+  [ "$warmup" -gt 0 ] && wrk -t2 -c"$connections" -d"${warmup}s" -s "$script" "$url" >/dev/null
+  wrk -t2 -c"$connections" -d"${seconds}s" -s "$script" "$@" "$url" > "$work/$name.txt"
+}
 
 dotnet build -c Release "$root/bench/Weir.Bench" -nologo -v quiet -clp:ErrorsOnly >/dev/null
 (cd "$root" && ./weir --version >/dev/null)
@@ -33,7 +44,7 @@ mkdir -p "$work/nginx"
 sed -e "s|@DIR@|$work/nginx|g" -e "s|@PORT@|$nginx_port|g" "$here/nginx.conf.template" > "$work/nginx/nginx.conf"
 nginx -c "$work/nginx/nginx.conf" & pids+=($!)
 wait_for "http://127.0.0.1:$nginx_port/p.gif"
-nginx_rps=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$here/pixel.lua" "http://127.0.0.1:$nginx_port" | tee "$work/nginx.txt" | rps)
+bench nginx "http://127.0.0.1:$nginx_port" "$here/pixel.lua"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 # no-op Kestrel endpoint, same request as Weir gets
@@ -41,30 +52,59 @@ noop_port=$(free_port)
 dotnet "$root/artifacts/bin/Weir.Bench/release/Weir.Bench.dll" noop-server --urls "http://127.0.0.1:$noop_port" & pids+=($!)
 wait_for "http://127.0.0.1:$noop_port/healthz"
 export WEIR_BENCH_AUTH="$(printf 'bench:' | base64)"
-noop_rps=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$here/track.lua" "http://127.0.0.1:$noop_port" | tee "$work/noop.txt" | rps)
+bench noop "http://127.0.0.1:$noop_port" "$here/track.lua"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
-# Weir with the durable acknowledgement
+# Weir with the durable acknowledgement. exec: the pid is the weir process itself (./weir execs dotnet), for its RSS.
 weir_port=$(free_port)
 export WEIR_ADMIN_TOKEN="bench-admin-token-0123456789"
-(cd "$root" && ./weir serve --data "$work/weir-data" --urls "http://127.0.0.1:$weir_port" --log-level Warning) & pids+=($!)
+(cd "$root" && exec ./weir serve --data "$work/weir-data" --urls "http://127.0.0.1:$weir_port" --log-level Warning) & pids+=($!)
+weir_pid=${pids[-1]}
 wait_for "http://127.0.0.1:$weir_port/healthz"
 write_key=$(curl -fsS -H "Authorization: Bearer $WEIR_ADMIN_TOKEN" -H 'Content-Type: application/json' \
   -d '{"domain":"bench.example"}' "http://127.0.0.1:$weir_port/api/v1/sites" | python3 -c 'import json,sys; print(json.load(sys.stdin)["writeKey"])')
 export WEIR_BENCH_AUTH="$(printf '%s:' "$write_key" | base64 -w0)"
-weir_rps=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$here/track.lua" "http://127.0.0.1:$weir_port" | tee "$work/weir.txt" | rps)
-non2xx=$(awk '/Non-2xx/ { print $4 }' "$work/weir.txt")
+bench weir "http://127.0.0.1:$weir_port" "$here/track.lua"
+weir_rps=$(rps < "$work/weir.txt")
+
+# p99 at half the rate just measured: each connection waits connections / (rate / 2) seconds on average.
+export WEIR_BENCH_DIR="$here"
+export WEIR_BENCH_DELAY_MS=$(python3 -c "print(max(1, round($connections * 1000 / ($weir_rps / 2))))")
+warmup=0 bench paced "http://127.0.0.1:$weir_port" "$here/paced.lua" --latency
+
+bench batch "http://127.0.0.1:$weir_port" "$here/batch.lua"
+peak_rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$weir_pid/status")
 
 echo
-cat "$work/weir.txt"
-echo
-python3 - "$nginx_rps" "$noop_rps" "$weir_rps" "${non2xx:-0}" <<'PY'
-import sys
-nginx, noop, weir, bad = (float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
-def line(name, ratio, goal): print(f"{'MET ' if ratio >= goal else 'MISS'} {name}: ratio {ratio:.2f} (goal >= {goal:.2f})")
+for name in weir paced batch; do echo "== $name"; cat "$work/$name.txt"; echo; done
+python3 - "$work" "$peak_rss_kb" <<'PY'
+import re, sys
+work, rss_kb = sys.argv[1], int(sys.argv[2])
+def run(name):
+    text = open(f"{work}/{name}.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    bad = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", text)) else 0
+    return rps, total, bad, text
+def ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+def line(ok, text): print(f"{'MET ' if ok else 'MISS'} {text}")
+nginx, noop = run("nginx")[0], run("noop")[0]
+weir, weir_total, weir_bad, _ = run("weir")
+paced, _, paced_bad, paced_text = run("paced")
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", paced_text, re.M).group(1))
+batch, batch_total, batch_bad, _ = run("batch")
+events = batch * 100 * (1 - batch_bad / batch_total) if batch_total else 0.0
 print(f"nginx empty_gif + buffered access_log: {nginx:,.0f} req/s")
 print(f"no-op Kestrel endpoint:                {noop:,.0f} req/s")
-print(f"Weir POST /v1/track, durable ack:      {weir:,.0f} req/s ({bad} non-2xx responses)")
-line("Weir vs nginx", weir / nginx, 0.6)
-line("Weir vs no-op Kestrel", weir / noop, 0.85)
+print(f"Weir POST /v1/track, durable ack:      {weir:,.0f} req/s ({weir_bad} non-2xx responses)")
+print(f"Weir at half that rate:                {paced:,.0f} req/s, p99 {p99:.2f} ms ({paced_bad} non-2xx responses)")
+print(f"Weir POST /v1/batch (100 events):      {batch:,.0f} req/s = {events:,.0f} durable events/s ({batch_bad} non-2xx responses)")
+print(f"weir peak RSS (VmHWM):                 {rss_kb / 1024:,.0f} MB")
+line(weir_bad == 0 and weir / nginx >= 0.6, f"Weir vs nginx: ratio {weir / nginx:.2f} (goal >= 0.60)")
+line(weir_bad == 0 and weir / noop >= 0.85, f"Weir vs no-op Kestrel: ratio {weir / noop:.2f} (goal >= 0.85)")
+line(paced_bad == 0 and p99 <= 10, f"p99 ack latency at half the max rate: {p99:.2f} ms (goal <= 10 ms)")
+line(events >= 400_000, f"batch: {events:,.0f} durable events/s (goal >= 400 000)")
+line(rss_kb <= 300 * 1024, f"peak RSS: {rss_kb / 1024:,.0f} MB (goal <= 300 MB)")
 PY

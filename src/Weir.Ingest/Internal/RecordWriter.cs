@@ -24,7 +24,7 @@ internal static class RecordWriter
         if (f.MessageId.IsEmpty)
         {
             Span<byte> id = stackalloc byte[36];
-            Guid.CreateVersion7(received).TryFormat(id, out _);
+            UuidV7.Format(received, id);
             w.WriteString(F.MessageId, id);
         }
         else

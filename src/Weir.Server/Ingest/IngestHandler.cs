@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -62,23 +64,29 @@ internal sealed class IngestHandler : IDisposable
     public IngestMetrics Metrics { get; }
 
     /// <summary>POST /v1/{call}: the Segment HTTP Tracking API.</summary>
+    /// <remarks>
+    /// One state machine for the whole request: the body is read from Kestrel's <c>PipeReader</c>, the records are
+    /// appended and awaited here (no nested async helpers, each of which would box its own state machine), and the
+    /// answer is written with its <c>Content-Length</c> and left to Kestrel to send with the headers in one write.
+    /// </remarks>
     public async Task HandleSegmentAsync(HttpContext http, SegmentCall call)
     {
         var started = _time.GetTimestamp();
         var request = http.Request;
         if (_backpressure.Check() is { } refusal)
         {
-            await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, refusal.Reason, refusal.Message, field: null).ConfigureAwait(false);
+            Refuse(http, StatusCodes.Status503ServiceUnavailable, refusal.Reason, refusal.Message, field: null);
             return;
         }
 
-        var read = await RequestBodyReader.ReadAsync(request.Body, request.ContentType, request.Headers.ContentEncoding,
-            _segment.MaxBodyBytes(call), http.RequestAborted).ConfigureAwait(false);
+        var aborted = http.RequestAborted;
+        var read = await RequestBodyReader.ReadAsync(request.BodyReader, request.ContentType, request.Headers.ContentEncoding,
+            _segment.MaxBodyBytes(call), aborted).ConfigureAwait(false);
         if (read.Body is not { } body)
         {
             var error = read.Error!;
             Metrics.RequestsRejected.Add(1, new KeyValuePair<string, object?>("reason", error.Code));
-            await WriteResultAsync(http, IngestResult.Fail(error)).ConfigureAwait(false);
+            WriteResult(http, IngestResult.Fail(error));
             return;
         }
 
@@ -88,7 +96,7 @@ internal sealed class IngestHandler : IDisposable
             string? writeKey = WriteKeys.TryParseBasic(request.Headers.Authorization, out var headerKey) ? headerKey
                 : SegmentIngest.TryFindWriteKey(body.Span, out var bodyKey) ? bodyKey
                 : null;
-            if (await AuthorizeAsync(http, writeKey).ConfigureAwait(false) is not { } site)
+            if (Authorize(http, writeKey) is not { } site)
             {
                 return;
             }
@@ -105,14 +113,30 @@ internal sealed class IngestHandler : IDisposable
                 };
                 var result = _segment.Parse(call, body.Span, in context, batch);
                 CountRejections(result);
-                if (batch.Count > 0 && !await AppendAsync(http, batch).ConfigureAwait(false))
+                if (batch.Count > 0)
                 {
-                    return;
+                    (string Reason, string Message)? failure;
+                    try
+                    {
+                        await _log.AppendBatchAsync(batch.Records(), cancellationToken: aborted).ConfigureAwait(false);
+                        failure = null;
+                    }
+                    catch (Exception e) when (AppendFailure(e) is { } reason)
+                    {
+                        failure = reason;
+                    }
+
+                    if (failure is { } refused)
+                    {
+                        Metrics.EventsRejected.Add(batch.Count, new KeyValuePair<string, object?>("reason", refused.Reason), new KeyValuePair<string, object?>("protocol", "segment"));
+                        Refuse(http, StatusCodes.Status503ServiceUnavailable, refused.Reason, refused.Message, field: null);
+                        return;
+                    }
                 }
 
                 Metrics.EventsAccepted.Add(batch.Count, new KeyValuePair<string, object?>("protocol", "segment"));
                 Metrics.AckLatency.Record(_time.GetElapsedTime(started).TotalMilliseconds);
-                await WriteResultAsync(http, result).ConfigureAwait(false);
+                WriteResult(http, in result);
             }
             finally
             {
@@ -193,25 +217,25 @@ internal sealed class IngestHandler : IDisposable
         Metrics.Dispose();
     }
 
-    private async Task<Site?> AuthorizeAsync(HttpContext http, string? writeKey)
+    private Site? Authorize(HttpContext http, string? writeKey)
     {
         if (writeKey is null)
         {
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "missing_write_key",
-                "a write key is required: send it as the HTTP Basic user name or as writeKey in the body", "writeKey").ConfigureAwait(false);
+            Refuse(http, StatusCodes.Status401Unauthorized, "missing_write_key",
+                "a write key is required: send it as the HTTP Basic user name or as writeKey in the body", "writeKey");
             return null;
         }
 
         if (!_sites.TryGetByWriteKey(writeKey, out var site))
         {
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "unknown_write_key", "the write key is not known to this server", "writeKey").ConfigureAwait(false);
+            Refuse(http, StatusCodes.Status401Unauthorized, "unknown_write_key", "the write key is not known to this server", "writeKey");
             return null;
         }
 
         if (!IngestCors.OriginAllowed(http, site))
         {
-            await RefuseAsync(http, StatusCodes.Status403Forbidden, "origin_not_allowed",
-                $"the site does not accept events from the origin {http.Request.Headers.Origin}", "Origin").ConfigureAwait(false);
+            Refuse(http, StatusCodes.Status403Forbidden, "origin_not_allowed",
+                $"the site does not accept events from the origin {http.Request.Headers.Origin}", "Origin");
             return null;
         }
 
@@ -220,26 +244,13 @@ internal sealed class IngestHandler : IDisposable
             using var lease = _rateLimiter.AttemptAcquire(writeKey);
             if (!lease.IsAcquired)
             {
-                await RefuseAsync(http, StatusCodes.Status429TooManyRequests, "rate_limited",
-                    $"this write key sends more than {_options.RequestsPerSecondPerKey} requests a second", "writeKey").ConfigureAwait(false);
+                Refuse(http, StatusCodes.Status429TooManyRequests, "rate_limited",
+                    $"this write key sends more than {_options.RequestsPerSecondPerKey} requests a second", "writeKey");
                 return null;
             }
         }
 
         return site;
-    }
-
-    /// <summary>Appends the batch and waits until it is durable; on failure answers 503 and returns false.</summary>
-    private async Task<bool> AppendAsync(HttpContext http, RecordBatch batch)
-    {
-        if (await TryAppendAsync(batch, http.RequestAborted).ConfigureAwait(false) is not { } refusal)
-        {
-            return true;
-        }
-
-        Metrics.EventsRejected.Add(batch.Count, new KeyValuePair<string, object?>("reason", refusal.Reason), new KeyValuePair<string, object?>("protocol", "segment"));
-        await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, refusal.Reason, refusal.Message, field: null).ConfigureAwait(false);
-        return false;
     }
 
     private async Task<(string Reason, string Message)?> TryAppendAsync(RecordBatch batch, CancellationToken aborted)
@@ -249,19 +260,27 @@ internal sealed class IngestHandler : IDisposable
             await _log.AppendBatchAsync(batch.Records(), cancellationToken: aborted).ConfigureAwait(false);
             return null;
         }
-        catch (LogFullException)
+        catch (Exception e) when (AppendFailure(e) is { } reason)
         {
-            NoteRefusal(LogState.DiskFull);
-            return ("disk_full", "the disk is full; events are accepted again once space is freed");
+            return reason;
         }
-        catch (LogFailedException ex)
+    }
+
+    /// <summary>Why an append failed, as a refusal reason and message; null for an exception that is not a refusal.</summary>
+    private (string Reason, string Message)? AppendFailure(Exception exception)
+    {
+        switch (exception)
         {
-            NoteRefusal(LogState.Failed, ex);
-            return ("log_failed", "the event log has failed and takes no more events until the server is restarted");
-        }
-        catch (ObjectDisposedException)
-        {
-            return ("stopping", "the server is stopping");
+            case LogFullException:
+                NoteRefusal(LogState.DiskFull);
+                return ("disk_full", "the disk is full; events are accepted again once space is freed");
+            case LogFailedException:
+                NoteRefusal(LogState.Failed, exception);
+                return ("log_failed", "the event log has failed and takes no more events until the server is restarted");
+            case ObjectDisposedException:
+                return ("stopping", "the server is stopping");
+            default:
+                return null;
         }
     }
 
@@ -296,7 +315,7 @@ internal sealed class IngestHandler : IDisposable
         }
     }
 
-    private Task<System.IO.Pipelines.FlushResult> RefuseAsync(HttpContext http, int status, string reason, string message, string? field)
+    private void Refuse(HttpContext http, int status, string reason, string message, string? field)
     {
         Metrics.RequestsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
         var response = http.Response;
@@ -306,30 +325,52 @@ internal sealed class IngestHandler : IDisposable
             response.Headers.RetryAfter = _retryAfter;
         }
 
-        response.ContentType = "application/json";
-        using var writer = new System.Text.Json.Utf8JsonWriter(response.BodyWriter);
-        writer.WriteStartObject();
-        writer.WriteBoolean("success"u8, false);
-        writer.WriteString("error"u8, message);
-        writer.WriteString("code"u8, reason);
-        if (field is not null)
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteString("field"u8, field);
+            writer.WriteStartObject();
+            writer.WriteBoolean("success"u8, false);
+            writer.WriteString("error"u8, message);
+            writer.WriteString("code"u8, reason);
+            if (field is not null)
+            {
+                writer.WriteString("field"u8, field);
+            }
+
+            writer.WriteEndObject();
         }
 
-        writer.WriteEndObject();
-        writer.Flush();
-        return response.BodyWriter.FlushAsync(http.RequestAborted).AsTask();
+        WriteJson(response, buffer.WrittenSpan);
     }
 
-    private static Task<System.IO.Pipelines.FlushResult> WriteResultAsync(HttpContext http, in IngestResult result)
+    /// <summary>
+    /// Writes the answer with its length, so Kestrel sends headers and body in one write when the request ends (a
+    /// flush here would send the headers first and force chunked encoding, with a second write for the last chunk).
+    /// </summary>
+    private static void WriteResult(HttpContext http, in IngestResult result)
     {
         var response = http.Response;
         response.StatusCode = result.StatusCode;
-        response.ContentType = "application/json";
-        IngestResponse.Write(response.BodyWriter, in result);
-        return response.BodyWriter.FlushAsync(http.RequestAborted).AsTask();
+        if (result.BodyError is null && result.Errors.Count == 0)
+        {
+            // What IngestResponse writes for a plain success, without a JSON writer per request.
+            WriteJson(response, SuccessBody);
+            return;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        IngestResponse.Write(buffer, in result);
+        WriteJson(response, buffer.WrittenSpan);
     }
+
+    private static void WriteJson(HttpResponse response, ReadOnlySpan<byte> json)
+    {
+        response.ContentType = "application/json";
+        response.ContentLength = json.Length;
+        response.BodyWriter.Write(json);
+    }
+
+    private static ReadOnlySpan<byte> SuccessBody => "{\"success\":true}"u8;
 }
 
 /// <summary>The 43-byte transparent 1×1 GIF the pixel answers with.</summary>
