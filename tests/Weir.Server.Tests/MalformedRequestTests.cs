@@ -7,8 +7,10 @@ namespace Weir.Server.Tests;
 
 /// <summary>
 /// The malformed corpus over real HTTP: every request gets its 4xx, the server never answers 5xx, stores nothing,
-/// and its memory does not grow however many bad requests it sees.
+/// and its memory does not grow however many bad requests it sees. The memory check measures the whole process, so
+/// these tests run alone, after the others.
 /// </summary>
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class MalformedRequestTests : IDisposable
 {
     private readonly TempDirectory _data = new();

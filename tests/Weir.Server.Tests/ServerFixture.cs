@@ -83,3 +83,10 @@ internal sealed class TempDirectory : IDisposable
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
+
+/// <summary>Tests that measure the whole process's memory run alone, after the others.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasurementCollection
+{
+    public const string Name = "Memory measurements";
+}
