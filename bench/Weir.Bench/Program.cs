@@ -14,10 +14,18 @@ using Weir.Bench.Ingest;
 
 // Usage: weir-bench duckdb [--rows N] [--iterations N]
 //        weir-bench noop-server --urls URL   (the no-op Kestrel reference of bench/ingest/run.sh)
+//        weir-bench load URL RATE SECONDS CONNECTIONS BODY-FILE   (open-loop load, auth from WEIR_BENCH_AUTH)
 // Prints BenchmarkDotNet's tables, then one line per goal with the ratio against the reference measured in this run.
 if (args is ["noop-server", "--urls", var noopUrls])
 {
     return await NoopServer.RunAsync(noopUrls);
+}
+
+if (args is ["load", var loadUrl, var loadRate, var loadSeconds, var loadConnections, var loadBody])
+{
+    return await OpenLoopLoad.RunAsync(loadUrl, double.Parse(loadRate, CultureInfo.InvariantCulture),
+        TimeSpan.FromSeconds(double.Parse(loadSeconds, CultureInfo.InvariantCulture)), int.Parse(loadConnections, CultureInfo.InvariantCulture),
+        loadBody, Environment.GetEnvironmentVariable("WEIR_BENCH_AUTH"));
 }
 
 var options = BenchOptions.Parse(args);

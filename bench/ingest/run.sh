@@ -2,7 +2,7 @@
 # Ingest benchmark (issue 3). Everything runs on this machine, over loopback, with wrk (2 threads):
 #   1. req/s of nginx's empty_gif with a buffered access log, of a no-op Kestrel endpoint, and of Weir's durable
 #      POST /v1/track (about 300 B), and the ratios against the goals (>= 0.6x nginx, >= 0.85x no-op Kestrel);
-#   2. Weir's p99 ack latency at half its maximum rate (paced.lua: each connection waits between requests), goal <= 10 ms;
+#   2. Weir's p99 ack latency at half its maximum rate (weir-bench load: open loop, fixed schedule), goal <= 10 ms;
 #   3. durable events/s of POST /v1/batch with 100 events of about 300 B (batch.lua), goal >= 400 000;
 #   4. the weir process's peak RSS (VmHWM) after all of it, goal <= 300 MB.
 # Each server gets a warm-up run first (not counted), so the JIT's tiering does not count against the first one measured.
@@ -11,6 +11,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/bench/ingest"
+export WEIR_BENCH_DIR="$here"   # track.lua reads track.json from here
 seconds="${1:-15}"
 connections="${2:-256}"
 warmup="${WEIR_BENCH_WARMUP:-3}"
@@ -67,10 +68,11 @@ export WEIR_BENCH_AUTH="$(printf '%s:' "$write_key" | base64 -w0)"
 bench weir "http://127.0.0.1:$weir_port" "$here/track.lua"
 weir_rps=$(rps < "$work/weir.txt")
 
-# p99 at half the rate just measured: each connection waits connections / (rate / 2) seconds on average.
-export WEIR_BENCH_DIR="$here"
-export WEIR_BENCH_DELAY_MS=$(python3 -c "print(max(1, round($connections * 1000 / ($weir_rps / 2))))")
-warmup=0 bench paced "http://127.0.0.1:$weir_port" "$here/paced.lua" --latency
+# p99 at half the rate just measured, from an open-loop generator: requests leave on a fixed schedule and each
+# latency counts from its due time, so stalls are not hidden (no coordinated omission).
+half_rate=$(python3 -c "print(round($weir_rps / 2))")
+dotnet "$root/artifacts/bin/Weir.Bench/release/Weir.Bench.dll" load "http://127.0.0.1:$weir_port/v1/track" \
+  "$half_rate" "$seconds" "$connections" "$here/track.json" > "$work/paced.txt"
 
 bench batch "http://127.0.0.1:$weir_port" "$here/batch.lua"
 peak_rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$weir_pid/status")
