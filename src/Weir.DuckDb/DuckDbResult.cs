@@ -78,41 +78,43 @@ public sealed class DuckDbResult : IDisposable
             return null;
         }
 
-        var added = false;
-        IntPtr pointer;
-        _handle.DangerousAddRef(ref added);
-        try
+        // DuckDB may hand out an empty chunk before the end; callers never see one.
+        while (true)
         {
-            pointer = NativeMethods.duckdb_fetch_chunk(_handle.Value);
-        }
-        finally
-        {
-            _handle.DangerousRelease();
-        }
-
-        if (pointer == IntPtr.Zero)
-        {
-            _finished = true;
-            var error = NativeMethods.duckdb_result_error(_handle);
-            var run = _run;
-            EndRun();
-            if (error is not null && run is { } r)
+            var added = false;
+            IntPtr pointer;
+            _handle.DangerousAddRef(ref added);
+            try
             {
-                throw Failure(r.Connection, r, "Reading the result failed", error);
+                pointer = NativeMethods.duckdb_fetch_chunk(_handle.Value);
+            }
+            finally
+            {
+                _handle.DangerousRelease();
             }
 
-            return error is null ? null : throw new DuckDbException($"Reading the result failed: {error}");
-        }
+            if (pointer == IntPtr.Zero)
+            {
+                _finished = true;
+                var error = NativeMethods.duckdb_result_error(_handle);
+                var run = _run;
+                EndRun();
+                if (error is not null && run is { } r)
+                {
+                    throw Failure(r.Connection, r, "Reading the result failed", error);
+                }
 
-        var chunk = DataChunkHandle.FromPointer(pointer);
-        var result = new DuckDbDataChunk(chunk, _types);
-        if (result.RowCount == 0)
-        {
+                return error is null ? null : throw new DuckDbException($"Reading the result failed: {error}");
+            }
+
+            var result = new DuckDbDataChunk(DataChunkHandle.FromPointer(pointer), _types);
+            if (result.RowCount > 0)
+            {
+                return result;
+            }
+
             result.Dispose();
-            return NextChunk();
         }
-
-        return result;
     }
 
     public void Dispose()

@@ -49,13 +49,6 @@ internal sealed class TestDatabase : IDisposable
     }
 }
 
-/// <summary>Tests that measure the whole process's memory run alone, after the others.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MemoryMeasurementCollection
-{
-    public const string Name = "Memory measurements";
-}
-
 internal static class ProcessMemory
 {
     /// <summary>

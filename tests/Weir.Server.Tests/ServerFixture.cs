@@ -77,16 +77,3 @@ internal sealed class RunningServer : IAsyncDisposable
     }
 }
 
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("weir-server-").FullName;
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
-/// <summary>Tests that measure the whole process's memory run alone, after the others.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MemoryMeasurementCollection
-{
-    public const string Name = "Memory measurements";
-}

@@ -1,6 +1,6 @@
-namespace Weir.Cli.Tests;
+namespace Weir.Tests;
 
-/// <summary>A fresh folder for one test, deleted with everything in it when the test ends.</summary>
+/// <summary>A fresh folder for one test, deleted with everything in it when the test ends. Shared by every test project.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
