@@ -5,7 +5,10 @@
 #   2. Weir's p99 ack latency at half its maximum rate (weir-bench load: open loop, fixed schedule), goal <= 10 ms;
 #   3. durable events/s of POST /v1/batch with 100 events of about 300 B (batch.lua), goal >= 400 000;
 #   4. the weir process's peak RSS (VmHWM) after all of it, goal <= 300 MB.
-# Each server gets a warm-up run first (not counted), so the JIT's tiering does not count against the first one measured.
+# Each server gets a warm-up run first (not counted, 10 s by default: WEIR_BENCH_WARMUP), so the JIT's tiering, which
+# still takes a sixth of the server's CPU a few seconds in, does not count against the server measured.
+# The p99 is measured three times and judged on the median of the three, because this VM's neighbours move single
+# runs' tails by a factor of three; all three are printed.
 #   bench/ingest/run.sh [seconds per run, default 15] [connections, default 256]
 set -euo pipefail
 
@@ -14,7 +17,7 @@ here="$root/bench/ingest"
 export WEIR_BENCH_DIR="$here"   # track.lua reads track.json from here
 seconds="${1:-15}"
 connections="${2:-256}"
-warmup="${WEIR_BENCH_WARMUP:-3}"
+warmup="${WEIR_BENCH_WARMUP:-10}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -71,14 +74,16 @@ weir_rps=$(rps < "$work/weir.txt")
 # p99 at half the rate just measured, from an open-loop generator: requests leave on a fixed schedule and each
 # latency counts from its due time, so stalls are not hidden (no coordinated omission).
 half_rate=$(python3 -c "print(round($weir_rps / 2))")
-dotnet "$root/artifacts/bin/Weir.Bench/release/Weir.Bench.dll" load "http://127.0.0.1:$weir_port/v1/track" \
-  "$half_rate" "$seconds" "$connections" "$here/track.json" > "$work/paced.txt"
+for run in 1 2 3; do
+  dotnet "$root/artifacts/bin/Weir.Bench/release/Weir.Bench.dll" load "http://127.0.0.1:$weir_port/v1/track" \
+    "$half_rate" "$seconds" "$connections" "$here/track.json" > "$work/paced$run.txt"
+done
 
 bench batch "http://127.0.0.1:$weir_port" "$here/batch.lua"
 peak_rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$weir_pid/status")
 
 echo
-for name in weir paced batch; do echo "== $name"; cat "$work/$name.txt"; echo; done
+for name in weir paced1 paced2 paced3 batch; do echo "== $name"; cat "$work/$name.txt"; echo; done
 python3 - "$work" "$peak_rss_kb" <<'PY'
 import re, sys
 work, rss_kb = sys.argv[1], int(sys.argv[2])
@@ -94,19 +99,22 @@ def ms(value):
 def line(ok, text): print(f"{'MET ' if ok else 'MISS'} {text}")
 nginx, noop = run("nginx")[0], run("noop")[0]
 weir, weir_total, weir_bad, _ = run("weir")
-paced, _, paced_bad, paced_text = run("paced")
-p99 = ms(re.search(r"^\s+99%\s+(\S+)", paced_text, re.M).group(1))
+paced_runs = [run(f"paced{i}") for i in (1, 2, 3)]
+p99s = [ms(re.search(r"^\s+99%\s+(\S+)", r[3], re.M).group(1)) for r in paced_runs]
+p99 = sorted(p99s)[1]
+paced = sorted(r[0] for r in paced_runs)[1]
+paced_bad = sum(r[2] for r in paced_runs)
 batch, batch_total, batch_bad, _ = run("batch")
 events = batch * 100 * (1 - batch_bad / batch_total) if batch_total else 0.0
 print(f"nginx empty_gif + buffered access_log: {nginx:,.0f} req/s")
 print(f"no-op Kestrel endpoint:                {noop:,.0f} req/s")
 print(f"Weir POST /v1/track, durable ack:      {weir:,.0f} req/s ({weir_bad} non-2xx responses)")
-print(f"Weir at half that rate:                {paced:,.0f} req/s, p99 {p99:.2f} ms ({paced_bad} non-2xx responses)")
+print(f"Weir at half that rate:                {paced:,.0f} req/s, p99 {' / '.join(f'{v:.2f}' for v in p99s)} ms, median {p99:.2f} ms ({paced_bad} non-2xx responses)")
 print(f"Weir POST /v1/batch (100 events):      {batch:,.0f} req/s = {events:,.0f} durable events/s ({batch_bad} non-2xx responses)")
 print(f"weir peak RSS (VmHWM):                 {rss_kb / 1024:,.0f} MB")
 line(weir_bad == 0 and weir / nginx >= 0.6, f"Weir vs nginx: ratio {weir / nginx:.2f} (goal >= 0.60)")
 line(weir_bad == 0 and weir / noop >= 0.85, f"Weir vs no-op Kestrel: ratio {weir / noop:.2f} (goal >= 0.85)")
-line(paced_bad == 0 and p99 <= 10, f"p99 ack latency at half the max rate: {p99:.2f} ms (goal <= 10 ms)")
+line(paced_bad == 0 and p99 <= 10, f"p99 ack latency at half the max rate: {p99:.2f} ms, median of three runs (goal <= 10 ms)")
 line(events >= 400_000, f"batch: {events:,.0f} durable events/s (goal >= 400 000)")
 line(rss_kb <= 300 * 1024, f"peak RSS: {rss_kb / 1024:,.0f} MB (goal <= 300 MB)")
 PY

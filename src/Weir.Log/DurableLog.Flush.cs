@@ -24,7 +24,9 @@ namespace Weir.Log;
 /// </remarks>
 public sealed partial class DurableLog
 {
-    private readonly List<CommitWaiter> _completing = [];
+    // Flusher-only: the waiters the current flush releases, and spare sets that their work items have finished with.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Completions> _spareCompletions = new();
+    private Completions _completing = new();
 
     private void FlushLoop()
     {
@@ -168,17 +170,25 @@ public sealed partial class DurableLog
             _commitSignal = null;
         }
 
-        foreach (var waiter in _completing)
-        {
-            waiter.Complete();
-        }
-
-        _completing.Clear();
+        DispatchCompletions(failure: null);
         readers?.TrySetResult();
         if (recovered)
         {
             LogMessages.DiskSpaceRecovered(_logger);
         }
+    }
+
+    /// <summary>Hands the waiters taken by this flush to the thread pool, to be completed there together.</summary>
+    private void DispatchCompletions(Func<Exception>? failure)
+    {
+        if (_completing.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _completing;
+        _completing = _spareCompletions.TryDequeue(out var spare) ? spare : new Completions();
+        batch.Dispatch(failure, _releaseCompletions);
     }
 
     /// <summary>Under <see cref="_sync"/>: moves the waiters below <paramref name="end"/> to <see cref="_completing"/>.</summary>
@@ -242,12 +252,7 @@ public sealed partial class DurableLog
             TakeWaiters(end);
         }
 
-        foreach (var waiter in _completing)
-        {
-            waiter.Fail(new LogFullException("The log's disk is full; this record was not made durable. Appends succeed again once space is freed.", cause));
-        }
-
-        _completing.Clear();
+        DispatchCompletions(() => new LogFullException("The log's disk is full; this record was not made durable. Appends succeed again once space is freed.", cause));
         LogMessages.DiskFull(_logger, records, start, end, cause);
     }
 
@@ -262,7 +267,11 @@ public sealed partial class DurableLog
             Volatile.Write(ref _state, (int)LogState.Failed);
             _activeLength = 0;
             _activeRecords = 0;
-            _completing.AddRange(_waiters);
+            foreach (var waiter in _waiters)
+            {
+                _completing.Add(waiter);
+            }
+
             _waiters.Clear();
             readers = _commitSignal;
             _commitSignal = null;
@@ -274,12 +283,7 @@ public sealed partial class DurableLog
             }
         }
 
-        foreach (var waiter in _completing)
-        {
-            waiter.Fail(NewFailedException());
-        }
-
-        _completing.Clear();
+        DispatchCompletions(NewFailedException);
         readers?.TrySetResult();
         space?.TrySetResult();
     }

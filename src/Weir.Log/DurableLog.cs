@@ -47,6 +47,7 @@ public sealed partial class DurableLog : IAsyncDisposable
     private readonly List<CommitWaiter> _waiters = [];
     private readonly List<(long Start, long End)> _discarded = [];
     private readonly WaiterPool _waiterPool = new(4096);
+    private readonly Action<Completions> _releaseCompletions;
 
     // Published by the flusher.
     private long _committed;
@@ -69,6 +70,7 @@ public sealed partial class DurableLog : IAsyncDisposable
     private DurableLog(LogOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         options.Validate();
+        _releaseCompletions = _spareCompletions.Enqueue;
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("Weir.Log needs fdatasync and directory fsync: it runs on Linux and other Unix systems.");

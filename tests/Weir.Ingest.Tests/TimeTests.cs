@@ -151,4 +151,27 @@ public class TimeTests
         ingest.Parse(SegmentCall.Track, Encoding.UTF8.GetBytes(J("{'userId':'u','event':'x','timestamp':'2024-05-01T21:00:00Z'}")), Context(), sink);
         Assert.Equal(T("2024-05-01T21:00:00Z"), sink.Events[0].Timestamp);
     }
+
+    [Fact]
+    public void Record_timestamps_match_the_framework_formatting_across_the_calendar()
+    {
+        // The formatter does its own date and time arithmetic; every field must agree with .NET's, leap days included.
+        var random = new Random(20261122);
+        var samples = new List<DateTimeOffset>
+        {
+            DateTimeOffset.MinValue, DateTimeOffset.MaxValue.AddTicks(-9),
+            T("2024-02-29T23:59:59.999999Z"), T("2000-01-01T00:00:00Z"), T("1999-12-31T23:59:59.5Z"),
+        };
+        for (var i = 0; i < 10_000; i++)
+        {
+            samples.Add(new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), TimeSpan.Zero)
+                .ToOffset(TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60))));
+        }
+
+        foreach (var value in samples)
+        {
+            var expected = value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, EventTime.Format(value));
+        }
+    }
 }

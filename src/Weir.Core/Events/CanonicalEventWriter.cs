@@ -24,9 +24,13 @@ public static class CanonicalEventWriter
     public static void WriteTimestamp(Utf8JsonWriter writer, JsonEncodedText name, DateTimeOffset value)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        Span<byte> buffer = stackalloc byte[EventTime.FormattedLength];
-        EventTime.FormatUtf8(value, buffer);
-        writer.WriteString(name, buffer);
+        // Digits and separators only: written as a raw, quoted value, without the writer's escaping scan.
+        Span<byte> buffer = stackalloc byte[EventTime.FormattedLength + 2];
+        buffer[0] = (byte)'"';
+        EventTime.FormatUtf8(value, buffer[1..]);
+        buffer[^1] = (byte)'"';
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(buffer, skipInputValidation: true);
     }
 
     /// <summary>Writes <paramref name="value"/> as one record (a JSON object) to <paramref name="writer"/>.</summary>

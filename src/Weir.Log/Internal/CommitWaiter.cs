@@ -15,8 +15,8 @@ internal sealed class CommitWaiter : IValueTaskSource<long>, IValueTaskSource
     public CommitWaiter(WaiterPool pool)
     {
         _pool = pool;
-        // Continuations go to the thread pool so the flusher never runs request code.
-        _core.RunContinuationsAsynchronously = true;
+        // Continuations run inline where the waiter is completed: on the thread-pool thread of a Completions work
+        // item, never on the flusher.
     }
 
     /// <summary>The position waited for.</summary>

@@ -22,6 +22,9 @@ namespace Weir.Server.Ingest;
 /// </summary>
 internal sealed class IngestHandler : IDisposable
 {
+    // Enough for every request in flight under heavy load to get a pooled batch; a batch kept idle costs about 5 KB.
+    private const int MaxPooledBatches = 1024;
+
     private readonly DurableLog _log;
     private readonly SiteStore _sites;
     private readonly IngestServerOptions _options;
@@ -31,7 +34,7 @@ internal sealed class IngestHandler : IDisposable
     private readonly PixelIngest _pixel;
     private readonly Backpressure _backpressure;
     private readonly PartitionedRateLimiter<string>? _rateLimiter;
-    private readonly ObjectPool<RecordBatch> _batches = new DefaultObjectPool<RecordBatch>(new RecordBatch.Policy(), Environment.ProcessorCount * 64);
+    private readonly ObjectPool<RecordBatch> _batches = new DefaultObjectPool<RecordBatch>(new RecordBatch.Policy(), MaxPooledBatches);
     private readonly string _retryAfter;
     private int _lastRefusal;
 
@@ -81,7 +84,7 @@ internal sealed class IngestHandler : IDisposable
 
         var aborted = http.RequestAborted;
         var read = await RequestBodyReader.ReadAsync(request.BodyReader, request.ContentType, request.Headers.ContentEncoding,
-            _segment.MaxBodyBytes(call), aborted).ConfigureAwait(false);
+            _segment.MaxBodyBytes(call), request.ContentLength, aborted).ConfigureAwait(false);
         if (read.Body is not { } body)
         {
             var error = read.Error!;
@@ -90,58 +93,66 @@ internal sealed class IngestHandler : IDisposable
             return;
         }
 
+        Site? site;
+        RecordBatch batch;
+        IngestResult result;
         using (body)
         {
             Metrics.BytesReceived.Add(body.Length);
             string? writeKey = WriteKeys.TryParseBasic(request.Headers.Authorization, out var headerKey) ? headerKey
                 : SegmentIngest.TryFindWriteKey(body.Span, out var bodyKey) ? bodyKey
                 : null;
-            if (Authorize(http, writeKey) is not { } site)
+            site = Authorize(http, writeKey);
+            if (site is null)
             {
                 return;
             }
 
-            var batch = _batches.Get();
-            try
+            // The records are copies: the body goes back to its pool now, not after the fsync.
+            batch = _batches.Get();
+            // A canonical record is about three times the size of the event as sent (it keeps the context whole).
+            batch.Reserve(body.Length * 3);
+            var context = new IngestContext(_time.GetUtcNow())
             {
-                var context = new IngestContext(_time.GetUtcNow())
-                {
-                    SiteId = site.Id,
-                    UserAgent = request.Headers.UserAgent,
-                    Ip = http.Connection.RemoteIpAddress?.ToString(),
-                    Protocol = EventProtocol.Segment,
-                };
-                var result = _segment.Parse(call, body.Span, in context, batch);
-                CountRejections(result);
-                if (batch.Count > 0)
-                {
-                    (string Reason, string Message)? failure;
-                    try
-                    {
-                        await _log.AppendBatchAsync(batch.Records(), cancellationToken: aborted).ConfigureAwait(false);
-                        failure = null;
-                    }
-                    catch (Exception e) when (AppendFailure(e) is { } reason)
-                    {
-                        failure = reason;
-                    }
+                SiteId = site.Id,
+                UserAgent = request.Headers.UserAgent,
+                Ip = http.Connection.RemoteIpAddress?.ToString(),
+                Protocol = EventProtocol.Segment,
+            };
+            result = _segment.Parse(call, body.Span, in context, batch);
+        }
 
-                    if (failure is { } refused)
-                    {
-                        Metrics.EventsRejected.Add(batch.Count, new KeyValuePair<string, object?>("reason", refused.Reason), new KeyValuePair<string, object?>("protocol", "segment"));
-                        Refuse(http, StatusCodes.Status503ServiceUnavailable, refused.Reason, refused.Message, field: null);
-                        return;
-                    }
+        try
+        {
+            CountRejections(result);
+            if (batch.Count > 0)
+            {
+                (string Reason, string Message)? failure;
+                try
+                {
+                    await _log.AppendBatchAsync(batch.Records(), cancellationToken: aborted).ConfigureAwait(false);
+                    failure = null;
+                }
+                catch (Exception e) when (AppendFailure(e) is { } reason)
+                {
+                    failure = reason;
                 }
 
-                Metrics.EventsAccepted.Add(batch.Count, new KeyValuePair<string, object?>("protocol", "segment"));
-                Metrics.AckLatency.Record(_time.GetElapsedTime(started).TotalMilliseconds);
-                WriteResult(http, in result);
+                if (failure is { } refused)
+                {
+                    Metrics.EventsRejected.Add(batch.Count, new KeyValuePair<string, object?>("reason", refused.Reason), new KeyValuePair<string, object?>("protocol", "segment"));
+                    Refuse(http, StatusCodes.Status503ServiceUnavailable, refused.Reason, refused.Message, field: null);
+                    return;
+                }
             }
-            finally
-            {
-                _batches.Return(batch);
-            }
+
+            Metrics.EventsAccepted.Add(batch.Count, new KeyValuePair<string, object?>("protocol", "segment"));
+            Metrics.AckLatency.Record(_time.GetElapsedTime(started).TotalMilliseconds);
+            WriteResult(http, in result);
+        }
+        finally
+        {
+            _batches.Return(batch);
         }
     }
 

@@ -10,9 +10,10 @@ namespace Weir.Server.Ingest;
 /// </summary>
 internal sealed class RecordBatch : IRecordSink
 {
-    private byte[] _bytes = ArrayPool<byte>.Shared.Rent(16 * 1024);
-    private int[] _ends = ArrayPool<int>.Shared.Rent(64);
-    private ReadOnlyMemory<byte>[] _records = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(64);
+    private const int InitialBytes = 4 * 1024;
+    private byte[] _bytes = ArrayPool<byte>.Shared.Rent(InitialBytes);
+    private int[] _ends = ArrayPool<int>.Shared.Rent(16);
+    private ReadOnlyMemory<byte>[] _records = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(16);
     private int _length;
 
     public int Count { get; private set; }
@@ -35,6 +36,18 @@ internal sealed class RecordBatch : IRecordSink
         _length += record.Length;
         _ends[Count++] = _length;
         return true;
+    }
+
+    /// <summary>
+    /// Makes room for about <paramref name="bytes"/> of records before parsing, so a large batch takes one buffer of
+    /// the right size from the shared pool instead of growing through every size on the way.
+    /// </summary>
+    public void Reserve(int bytes)
+    {
+        if (_bytes.Length - _length < bytes)
+        {
+            Grow(ref _bytes, _length + bytes);
+        }
     }
 
     /// <summary>The records as slices of the buffer, valid until the batch is reset.</summary>
@@ -71,16 +84,27 @@ internal sealed class RecordBatch : IRecordSink
         array = larger;
     }
 
+    /// <summary>
+    /// Keeps every batch but not its growth: a batch that held a large request gives its large buffer back to the
+    /// shared array pool (which keeps a few of each size for the next large request), so a thousand pooled batches stay
+    /// small, a few KB each, however large past requests were.
+    /// </summary>
     public sealed class Policy : PooledObjectPolicy<RecordBatch>
     {
-        private const int MaxKeptBytes = 1 << 20;
+        private const int MaxKeptBytes = 16 * 1024;
 
         public override RecordBatch Create() => new();
 
         public override bool Return(RecordBatch batch)
         {
             batch.Reset();
-            return batch._bytes.Length <= MaxKeptBytes;
+            if (batch._bytes.Length > MaxKeptBytes)
+            {
+                ArrayPool<byte>.Shared.Return(batch._bytes);
+                batch._bytes = ArrayPool<byte>.Shared.Rent(InitialBytes);
+            }
+
+            return true;
         }
     }
 }
