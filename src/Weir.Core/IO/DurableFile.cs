@@ -28,6 +28,31 @@ public static partial class DurableFile
         SyncDirectory(directory);
     }
 
+    /// <summary>
+    /// Flushes a file written by someone else (DuckDB's COPY, say) to disk, then the folders from its own up to and
+    /// including <paramref name="createdBelow"/>, so the file and any folders created for it survive a crash.
+    /// </summary>
+    public static void SyncFileAndDirectories(string path, string createdBelow)
+    {
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            stream.Flush(flushToDisk: true);
+        }
+
+        var stop = Path.GetFullPath(createdBelow).TrimEnd(Path.DirectorySeparatorChar);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        while (directory is not null)
+        {
+            SyncDirectory(directory);
+            if (directory.Length <= stop.Length)
+            {
+                break;
+            }
+
+            directory = Path.GetDirectoryName(directory);
+        }
+    }
+
     /// <summary>fsync on a directory, which .NET has no API for: makes file creations and renames in it durable.</summary>
     public static void SyncDirectory(string directory)
     {

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using Weir.Core.IO;
+using Weir.DuckDb;
+
+namespace Weir.Lake.Parquet;
+
+/// <summary>A Parquet file the writer made durable, with what the catalog records about it.</summary>
+public sealed record WrittenFile(
+    string Path,
+    string SiteId,
+    DateOnly EventDate,
+    long Rows,
+    long Bytes,
+    DateTimeOffset MinTimestamp,
+    DateTimeOffset MaxTimestamp);
+
+/// <summary>
+/// Writes one partition's rows as one Parquet file: zstd, sorted by <c>timestamp</c>, every column of
+/// <see cref="EventColumns"/> but <c>site_id</c> (the folder holds it). DuckDB's COPY writes the file under a name
+/// ending in <c>.tmp</c>, which a reader globbing <c>*.parquet</c> passes over; it is flushed to disk, renamed, and the
+/// folders are flushed, so once <see cref="Write"/> returns the file survives a crash. A crash before that leaves a
+/// <c>.tmp</c> file or a file no catalog entry names; <see cref="LakeLayout"/>'s owner deletes those at start.
+/// </summary>
+public sealed class PartitionFileWriter
+{
+    private readonly LakeLayout _layout;
+    private readonly string _fileColumns;
+
+    public PartitionFileWriter(LakeLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        _layout = layout;
+        var columns = new StringBuilder();
+        foreach (var column in EventColumns.All)
+        {
+            if (column.Name == EventColumns.SiteId)
+            {
+                continue;
+            }
+
+            columns.Append(columns.Length == 0 ? "" : ", ").Append(Sql.Identifier(column.Name));
+        }
+
+        _fileColumns = columns.ToString();
+    }
+
+    /// <summary>The columns a lake file holds, quoted and comma-separated.</summary>
+    public string FileColumns => _fileColumns;
+
+    /// <summary>
+    /// Writes the rows of <paramref name="source"/> (a parenthesised query or a table with the lake's columns, already
+    /// restricted to this partition) to <c>&lt;partition&gt;/&lt;fileName&gt;.parquet</c>. Returns null, and leaves
+    /// nothing behind, when the source has no rows.
+    /// </summary>
+    public WrittenFile? Write(DuckDbConnection connection, string source, string siteId, DateOnly eventDate, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        CheckFileName(fileName);
+        var directory = _layout.PartitionDirectory(siteId, eventDate);
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, fileName + ".parquet");
+        var temporary = path + ".tmp";
+        var rows = connection.Execute(
+            $"COPY (SELECT {_fileColumns} FROM {source} ORDER BY \"timestamp\", \"received_at\", \"message_id\") " +
+            $"TO {Sql.Literal(temporary)} (FORMAT parquet, COMPRESSION zstd)");
+        if (rows == 0)
+        {
+            File.Delete(temporary);
+            return null;
+        }
+
+        DurableFile.SyncFileAndDirectories(temporary, _layout.Root);
+        File.Move(temporary, path, overwrite: true);
+        DurableFile.SyncDirectory(directory);
+        return Describe(connection, path, siteId, eventDate);
+    }
+
+    /// <summary>
+    /// Merges files of one partition into one: sorted by <c>timestamp</c>, and with one row per <c>message_id</c>, the
+    /// one received first (ties go to the file whose name sorts first, which is the one that came from earlier in the
+    /// log). Returns null when the files hold no rows.
+    /// </summary>
+    public WrittenFile? Merge(DuckDbConnection connection, IReadOnlyList<string> files, string siteId, DateOnly eventDate, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0)
+        {
+            throw new ArgumentException("Nothing to merge.", nameof(files));
+        }
+
+        var source = $"(SELECT * EXCLUDE (filename) FROM read_parquet({Sql.List(files)}, filename = true) " +
+            "QUALIFY row_number() OVER (PARTITION BY \"message_id\" ORDER BY \"received_at\", filename) = 1)";
+        return Write(connection, source, siteId, eventDate, fileName);
+    }
+
+    private static WrittenFile Describe(DuckDbConnection connection, string path, string siteId, DateOnly eventDate)
+    {
+        using var result = connection.Query(
+            $"SELECT count(*), min(\"timestamp\"), max(\"timestamp\") FROM read_parquet({Sql.Literal(path)})");
+        using var chunk = result.NextChunk() ?? throw new InvalidOperationException("DuckDB returned no row for a count.");
+        var rows = chunk.GetVector(0).GetValues<long>()[0];
+        var min = chunk.GetVector(1).GetDateTimeOffset(0);
+        var max = chunk.GetVector(2).GetDateTimeOffset(0);
+        return new WrittenFile(path, siteId, eventDate, rows, new FileInfo(path).Length, min, max);
+    }
+
+    private static void CheckFileName(string fileName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        foreach (var c in fileName)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+            {
+                throw new ArgumentException($"'{fileName}' is not a lake file name: letters, digits, '-' and '_' only.", nameof(fileName));
+            }
+        }
+    }
+}
+
+/// <summary>SQL text for identifiers and literals the lake builds itself.</summary>
+internal static class Sql
+{
+    public static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    public static string List(IReadOnlyList<string> values)
+    {
+        var text = new StringBuilder("[");
+        for (var i = 0; i < values.Count; i++)
+        {
+            text.Append(i == 0 ? "" : ", ").Append(Literal(values[i]));
+        }
+
+        return text.Append(']').ToString();
+    }
+
+    public static string Date(DateOnly value) => "DATE '" + value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "'";
+}
