@@ -1,0 +1,66 @@
+using Weir.Lake.Hot;
+
+namespace Weir.Lake.Tests.Hot;
+
+public sealed class HotTableTests : IDisposable
+{
+    private readonly HotFixture _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void Hot_table_has_every_contract_column_in_order_then_log_position()
+    {
+        using var result = _db.Connection.Query(
+            $"SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = '{HotTable.Name}' ORDER BY ordinal_position");
+        var columns = new List<(string Name, string Type, string Nullable)>();
+        while (result.NextChunk() is { } chunk)
+        {
+            using (chunk)
+            {
+                for (var r = 0; r < chunk.RowCount; r++)
+                {
+                    columns.Add((chunk.GetVector(0).GetString(r), chunk.GetVector(1).GetString(r), chunk.GetVector(2).GetString(r)));
+                }
+            }
+        }
+
+        var expected = EventColumns.All.Select(c => (c.Name, c.SqlType == "TIMESTAMPTZ" ? "TIMESTAMP WITH TIME ZONE" : c.SqlType, "YES"))
+            .Append((EventColumns.LogPosition, "BIGINT", "NO"))
+            .ToList();
+        Assert.Equal(expected, columns);
+        Assert.Equal(HotTable.ColumnCount, columns.Count);
+    }
+
+    [Fact]
+    public void Creating_the_table_again_keeps_its_rows()
+    {
+        Assert.Null(_db.Load(HotFixture.Record(Events.Minimal()), 1));
+        _db.Appender.Flush();
+        HotTable.Create(_db.Connection);
+        Assert.Equal(1L, _db.Count());
+    }
+
+    [Fact]
+    public void Select_list_quotes_every_contract_column_and_selects_them_in_order()
+    {
+        Assert.Equal(string.Join(", ", EventColumns.All.Select(c => "\"" + c.Name + "\"")), HotTable.SelectList);
+        using var result = _db.Connection.Query($"SELECT {HotTable.SelectList} FROM {HotTable.Name}");
+        Assert.Equal(EventColumns.All.Select(c => c.Name), result.ColumnNames);
+    }
+
+    [Fact]
+    public void Quote_doubles_embedded_quotes()
+    {
+        Assert.Equal("\"a\"\"b\"", HotTable.Quote("a\"b"));
+        Assert.Equal("\"timestamp\"", HotTable.Quote("timestamp"));
+    }
+
+    [Fact]
+    public void The_ip_and_the_user_agent_have_no_column()
+    {
+        Assert.DoesNotContain("\"ip\"", HotTable.CreateStatement, StringComparison.Ordinal);
+        Assert.DoesNotContain("user_agent", HotTable.CreateStatement, StringComparison.Ordinal);
+        Assert.Equal(0L, _db.Scalar($"SELECT count(*) FROM information_schema.columns WHERE table_name = '{HotTable.Name}' AND column_name IN ('ip', 'user_agent')"));
+    }
+}
