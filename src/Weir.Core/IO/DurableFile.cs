@@ -28,28 +28,27 @@ public static partial class DurableFile
         SyncDirectory(directory);
     }
 
-    /// <summary>
-    /// Flushes a file written by someone else (DuckDB's COPY, say) to disk, then the folders from its own up to and
-    /// including <paramref name="createdBelow"/>, so the file and any folders created for it survive a crash.
-    /// </summary>
-    public static void SyncFileAndDirectories(string path, string createdBelow)
+    /// <summary>Flushes a file written by someone else (DuckDB's COPY, say) to disk.</summary>
+    public static void SyncFile(string path)
     {
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
-        {
-            stream.Flush(flushToDisk: true);
-        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        stream.Flush(flushToDisk: true);
+    }
 
-        var stop = Path.GetFullPath(createdBelow).TrimEnd(Path.DirectorySeparatorChar);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        while (directory is not null)
+    /// <summary>
+    /// Flushes <paramref name="directory"/> and each folder above it up to and including <paramref name="upTo"/>: the
+    /// entries of a file renamed into the first, and of folders just created below the last, survive a crash.
+    /// </summary>
+    public static void SyncDirectories(string directory, string upTo)
+    {
+        var stop = Path.GetFullPath(upTo).TrimEnd(Path.DirectorySeparatorChar);
+        for (var current = Path.GetFullPath(directory); ; current = Path.GetDirectoryName(current)!)
         {
-            SyncDirectory(directory);
-            if (directory.Length <= stop.Length)
+            SyncDirectory(current);
+            if (current.Length <= stop.Length)
             {
                 break;
             }
-
-            directory = Path.GetDirectoryName(directory);
         }
     }
 

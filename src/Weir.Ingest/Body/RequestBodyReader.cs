@@ -125,25 +125,16 @@ public static class RequestBodyReader
     }
 
     /// <summary>
-    /// Reads and decodes a body from a pipe (e.g. <c>HttpRequest.BodyReader</c>). With a content length
+    /// Reads and decodes a body from a pipe (e.g. <c>HttpRequest.BodyReader</c>). With <paramref name="contentLength"/>
     /// (the request's Content-Length, when it has one) an uncompressed body is read into a buffer of its size rather than
     /// a 16 KB one: a pooled 16 KB buffer per request in flight would be most of the memory under load.
     /// </summary>
-    public static ValueTask<BodyReadResult> ReadAsync(
-        PipeReader body,
-        string? contentType,
-        string? contentEncoding,
-        int maxBytes,
-        CancellationToken cancellationToken = default) =>
-        ReadAsync(body, contentType, contentEncoding, maxBytes, contentLength: null, cancellationToken);
-
-    /// <inheritdoc cref="ReadAsync(PipeReader, string?, string?, int, CancellationToken)"/>
     public static async ValueTask<BodyReadResult> ReadAsync(
         PipeReader body,
         string? contentType,
         string? contentEncoding,
         int maxBytes,
-        long? contentLength,
+        long? contentLength = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);

@@ -39,13 +39,6 @@ public static class HotTable
         return connection.CreateAppender(Name);
     }
 
-    /// <summary>A SQL identifier in double quotes, with embedded quotes doubled.</summary>
-    public static string Quote(string identifier)
-    {
-        ArgumentNullException.ThrowIfNull(identifier);
-        return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
-
     private static string BuildSelectList()
     {
         var sql = new StringBuilder();
@@ -56,7 +49,7 @@ public static class HotTable
                 sql.Append(", ");
             }
 
-            sql.Append(Quote(column.Name));
+            sql.Append(Sql.Identifier(column.Name));
         }
 
         return sql.ToString();
@@ -64,13 +57,13 @@ public static class HotTable
 
     private static string BuildCreateStatement()
     {
-        var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(Quote(Name)).Append(" (");
+        var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(Sql.Identifier(Name)).Append(" (");
         foreach (var column in EventColumns.All)
         {
-            sql.Append(Quote(column.Name)).Append(' ').Append(column.SqlType).Append(", ");
+            sql.Append(Sql.Identifier(column.Name)).Append(' ').Append(column.SqlType).Append(", ");
         }
 
-        sql.Append(Quote(EventColumns.LogPosition)).Append(" BIGINT NOT NULL)");
+        sql.Append(Sql.Identifier(EventColumns.LogPosition)).Append(" BIGINT NOT NULL)");
         return sql.ToString();
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Weir.Core.Events;
 
 namespace Weir.Lake.Hot;
 
@@ -205,7 +206,7 @@ public sealed class RecordDecoder : IDisposable
         long ticks;
         if (!reader.ValueIsEscaped)
         {
-            if (!RecordTime.TryParseUtcTicks(reader.ValueSpan, out ticks))
+            if (!TryParseTicks(reader.ValueSpan, out ticks))
             {
                 return false;
             }
@@ -220,12 +221,19 @@ public sealed class RecordDecoder : IDisposable
         return true;
     }
 
+    private static bool TryParseTicks(ReadOnlySpan<byte> text, out long utcTicks)
+    {
+        var parsed = EventTime.TryParseIso8601(text, out var value);
+        utcTicks = value.UtcTicks;
+        return parsed;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool TryEscapedTime(ref Utf8JsonReader reader, out long ticks)
     {
         Span<byte> text = stackalloc byte[MaxEscapedTimeLength];
         var length = reader.CopyString(text);
-        return RecordTime.TryParseUtcTicks(text[..length], out ticks);
+        return TryParseTicks(text[..length], out ticks);
     }
 
     private bool ReadInt32(ref Utf8JsonReader reader, int field)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Weir.Core.IO;
 using Weir.DuckDb;
@@ -59,7 +58,7 @@ public sealed class PartitionFileWriter
         ArgumentException.ThrowIfNullOrEmpty(source);
         CheckFileName(fileName);
         var directory = _layout.PartitionDirectory(siteId, eventDate);
-        Directory.CreateDirectory(directory);
+        var created = CreateDirectories(directory);
         var path = Path.Combine(directory, fileName + ".parquet");
         var temporary = path + ".tmp";
         var rows = connection.Execute(
@@ -71,9 +70,10 @@ public sealed class PartitionFileWriter
             return null;
         }
 
-        DurableFile.SyncFileAndDirectories(temporary, _layout.Root);
+        DurableFile.SyncFile(temporary);
         File.Move(temporary, path, overwrite: true);
-        DurableFile.SyncDirectory(directory);
+        // The rename, and the entries of the folders this write created (none, once a partition exists).
+        DurableFile.SyncDirectories(directory, created is null ? directory : Path.GetDirectoryName(created)!);
         return Describe(connection, path, siteId, eventDate);
     }
 
@@ -106,6 +106,19 @@ public sealed class PartitionFileWriter
         return new WrittenFile(path, siteId, eventDate, rows, new FileInfo(path).Length, min, max);
     }
 
+    /// <summary>Creates a folder and any missing above it; returns the topmost one it created, or null.</summary>
+    private static string? CreateDirectories(string directory)
+    {
+        string? topmost = null;
+        for (var current = directory; !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
+        {
+            topmost = current;
+        }
+
+        Directory.CreateDirectory(directory);
+        return topmost;
+    }
+
     private static void CheckFileName(string fileName)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
@@ -117,25 +130,4 @@ public sealed class PartitionFileWriter
             }
         }
     }
-}
-
-/// <summary>SQL text for identifiers and literals the lake builds itself.</summary>
-internal static class Sql
-{
-    public static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    public static string List(IReadOnlyList<string> values)
-    {
-        var text = new StringBuilder("[");
-        for (var i = 0; i < values.Count; i++)
-        {
-            text.Append(i == 0 ? "" : ", ").Append(Literal(values[i]));
-        }
-
-        return text.Append(']').ToString();
-    }
-
-    public static string Date(DateOnly value) => "DATE '" + value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "'";
 }

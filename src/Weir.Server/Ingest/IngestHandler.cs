@@ -93,7 +93,6 @@ internal sealed class IngestHandler : IDisposable
             return;
         }
 
-        Site? site;
         RecordBatch batch;
         IngestResult result;
         using (body)
@@ -102,8 +101,7 @@ internal sealed class IngestHandler : IDisposable
             string? writeKey = WriteKeys.TryParseBasic(request.Headers.Authorization, out var headerKey) ? headerKey
                 : SegmentIngest.TryFindWriteKey(body.Span, out var bodyKey) ? bodyKey
                 : null;
-            site = Authorize(http, writeKey);
-            if (site is null)
+            if (Authorize(http, writeKey) is not { } site)
             {
                 return;
             }

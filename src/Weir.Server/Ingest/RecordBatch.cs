@@ -22,11 +22,7 @@ internal sealed class RecordBatch : IRecordSink
 
     public bool TryWrite(ReadOnlySpan<byte> record)
     {
-        if (_bytes.Length - _length < record.Length)
-        {
-            Grow(ref _bytes, _length + record.Length);
-        }
-
+        Reserve(record.Length);
         if (Count == _ends.Length)
         {
             Grow(ref _ends, Count + 1);

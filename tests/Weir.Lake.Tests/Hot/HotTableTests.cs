@@ -52,8 +52,8 @@ public sealed class HotTableTests : IDisposable
     [Fact]
     public void Quote_doubles_embedded_quotes()
     {
-        Assert.Equal("\"a\"\"b\"", HotTable.Quote("a\"b"));
-        Assert.Equal("\"timestamp\"", HotTable.Quote("timestamp"));
+        Assert.Equal("\"a\"\"b\"", Sql.Identifier("a\"b"));
+        Assert.Equal("\"timestamp\"", Sql.Identifier("timestamp"));
     }
 
     [Fact]

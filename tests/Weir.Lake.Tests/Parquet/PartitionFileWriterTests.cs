@@ -1,5 +1,5 @@
-using System.Text;
 using Weir.DuckDb;
+using Weir.Lake.Hot;
 using Weir.Lake.Parquet;
 
 namespace Weir.Lake.Tests.Parquet;
@@ -17,13 +17,9 @@ public sealed class PartitionFileWriterTests : IDisposable
     {
         _connection = _database.Connect();
         _connection.Execute("SET TimeZone = 'UTC'");
-        var columns = new StringBuilder();
-        foreach (var column in EventColumns.All)
-        {
-            columns.Append(columns.Length == 0 ? "" : ", ").Append('"').Append(column.Name).Append("\" ").Append(column.SqlType);
-        }
-
-        _connection.Execute($"CREATE TABLE source ({columns})");
+        // A table with exactly the lake's columns, from the hot table's definition.
+        HotTable.Create(_connection);
+        _connection.Execute($"CREATE TABLE source AS SELECT * EXCLUDE ({EventColumns.LogPosition}) FROM {HotTable.Name}");
         _layout = new LakeLayout(_data.Path);
         _writer = new PartitionFileWriter(_layout);
     }
