@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Weir.Core;
 using Weir.Core.Configuration;
 using Weir.Core.Sites;
+using Weir.Lake;
 using Weir.Log;
 using Weir.Server.Admin;
 using Weir.Server.Endpoints;
@@ -32,6 +33,9 @@ public sealed class WeirServer : IAsyncDisposable
     /// <summary>The event log's folder inside the data folder.</summary>
     public const string LogDirectoryName = "log";
 
+    /// <summary>The raw zone inside the data folder: every log segment, gzip-compressed, once the lake has loaded it.</summary>
+    public const string RawDirectoryName = "raw";
+
     /// <summary>How long a graceful stop may take before the host gives up on requests in flight.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
@@ -44,7 +48,9 @@ public sealed class WeirServer : IAsyncDisposable
     /// <param name="configureLogging">Runs after Weir has set up its console logging, so it can add or replace providers.</param>
     /// <param name="ingest">How ingest takes events in; defaults when null.</param>
     /// <param name="time">The clock for received times and latencies; the system clock when null.</param>
-    public WeirServer(WeirOptions options, Action<ILoggingBuilder>? configureLogging = null, IngestServerOptions? ingest = null, TimeProvider? time = null)
+    /// <param name="lake">How the lake loads and flushes; defaults over the data folder when null.</param>
+    public WeirServer(WeirOptions options, Action<ILoggingBuilder>? configureLogging = null, IngestServerOptions? ingest = null, TimeProvider? time = null,
+        Func<LakeOptions, LakeOptions>? lake = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -76,8 +82,14 @@ public sealed class WeirServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("Weir.Server");
 
         // Recovery runs here, before the server listens: a corrupt log stops start-up with its own message.
-        EventLog = DurableLog.Open(new LogOptions { Directory = Path.Combine(options.DataDirectory, LogDirectoryName) }, loggerFactory, time);
+        EventLog = DurableLog.Open(new LogOptions
+        {
+            Directory = Path.Combine(options.DataDirectory, LogDirectoryName),
+            ArchiveDirectory = Path.Combine(options.DataDirectory, RawDirectoryName),
+        }, loggerFactory, time);
         ServerLog.IngestLogOpened(_logger, EventLog.Directory, EventLog.Recovery.RecordsRecovered, EventLog.Recovery.TornBytesTruncated);
+        var lakeOptions = new LakeOptions { DataDirectory = options.DataDirectory, RetentionDays = RetentionOf };
+        Lake = Weir.Lake.Lake.Open(lake is null ? lakeOptions : lake(lakeOptions), EventLog, loggerFactory, time);
         ingest ??= new IngestServerOptions
         {
             RequestsPerSecondPerKey = options.Ingest.RequestsPerSecondPerKey,
@@ -91,6 +103,7 @@ public sealed class WeirServer : IAsyncDisposable
         _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);
+        api.MapLakeEndpoints(Lake);
 
         var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(OnStarted);
@@ -105,6 +118,9 @@ public sealed class WeirServer : IAsyncDisposable
 
     /// <summary>The durable event log ingest appends to.</summary>
     public DurableLog EventLog { get; }
+
+    /// <summary>The lake the log's events are loaded into, and that queries read.</summary>
+    public Lake.Lake Lake { get; }
 
     /// <summary>Everything the <c>weir.*</c> meters record, for <c>GET /metrics</c>.</summary>
     public PrometheusExporter Metrics { get; } = new();
@@ -134,12 +150,17 @@ public sealed class WeirServer : IAsyncDisposable
         // The host first, so no request is left to append; then the log commits what was enqueued and closes.
         await _app.DisposeAsync().ConfigureAwait(false);
         _ingest.Dispose();
+        // The lake flushes what is hot before the log closes under it.
+        await Lake.DisposeAsync().ConfigureAwait(false);
         await EventLog.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
     }
 
+    private int? RetentionOf(string siteId) => Sites.TryGetById(siteId, out var site) ? site.RetentionDays : null;
+
     private void OnStarted()
     {
+        Lake.Start();
         // The addresses are known only now: with port 0, Kestrel has just picked the port.
         var urls = string.Join(", ", Addresses);
         ServerLog.ServerStarted(_logger, WeirVersion.Current, urls, _options.DataDirectory);

@@ -16,4 +16,10 @@ public sealed record Site
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// Days of events the lake keeps, counted back from today (UTC) by the events' own date; whole days older than that
+    /// are dropped. Null keeps everything.
+    /// </summary>
+    public int? RetentionDays { get; init; }
 }

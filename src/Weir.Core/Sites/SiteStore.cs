@@ -57,7 +57,7 @@ public sealed class SiteStore
 
     /// <summary>Creates a site with a new id and write key, and saves the registry before returning it.</summary>
     /// <exception cref="SiteValidationException">A field is not valid; the exception names it.</exception>
-    public Site Add(string? domain, string? timezone, IReadOnlyList<string>? allowedOrigins = null)
+    public Site Add(string? domain, string? timezone, IReadOnlyList<string>? allowedOrigins = null, int? retentionDays = null)
     {
         var site = new Site
         {
@@ -67,16 +67,52 @@ public sealed class SiteStore
             WriteKey = "wk_" + NewToken(18),
             AllowedOrigins = ValidateOrigins(allowedOrigins),
             CreatedAt = _time.GetUtcNow(),
+            RetentionDays = ValidateRetention(retentionDays),
         };
 
         lock (_writeGate)
         {
-            var sites = new List<Site>(_snapshot.Sites) { site };
-            DurableFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(new SiteFile(sites), SiteJsonContext.Default.SiteFile));
-            _snapshot = new Snapshot(sites);
+            Save(new List<Site>(_snapshot.Sites) { site });
         }
 
         return site;
+    }
+
+    /// <summary>Changes how many days of a site's events the lake keeps (null: all), and saves the registry.</summary>
+    /// <exception cref="KeyNotFoundException">No site has that id.</exception>
+    /// <exception cref="SiteValidationException">The number of days is not valid.</exception>
+    public Site SetRetention(string id, int? retentionDays)
+    {
+        var days = ValidateRetention(retentionDays);
+        lock (_writeGate)
+        {
+            var sites = new List<Site>(_snapshot.Sites);
+            var index = sites.FindIndex(s => s.Id == id);
+            if (index < 0)
+            {
+                throw new KeyNotFoundException($"there is no site with id '{id}'");
+            }
+
+            sites[index] = sites[index] with { RetentionDays = days };
+            Save(sites);
+            return sites[index];
+        }
+    }
+
+    private void Save(List<Site> sites)
+    {
+        DurableFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(new SiteFile(sites), SiteJsonContext.Default.SiteFile));
+        _snapshot = new Snapshot(sites);
+    }
+
+    private static int? ValidateRetention(int? days)
+    {
+        if (days is < 1 or > 36_500)
+        {
+            throw new SiteValidationException("retentionDays", $"retentionDays must be between 1 and 36500 (or null to keep everything), not {days}");
+        }
+
+        return days;
     }
 
     private static string ValidateDomain(string? domain)

@@ -7,4 +7,8 @@ namespace Weir.Server.Endpoints;
 [JsonSerializable(typeof(CreateSiteRequest))]
 [JsonSerializable(typeof(SiteResponse))]
 [JsonSerializable(typeof(IReadOnlyList<SiteResponse>))]
+[JsonSerializable(typeof(UpdateSiteRequest))]
+[JsonSerializable(typeof(SchemaResponse))]
+[JsonSerializable(typeof(FlushResponse))]
+[JsonSerializable(typeof(LakeStatusResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -38,8 +38,44 @@ internal static class SiteEndpoints
 
             try
             {
-                var site = sites.Add(body.Domain, body.Timezone, body.AllowedOrigins);
+                var site = sites.Add(body.Domain, body.Timezone, body.AllowedOrigins, body.RetentionDays);
                 return Results.Json(SiteResponse.From(site), ApiJsonContext.Default.SiteResponse, statusCode: StatusCodes.Status201Created);
+            }
+            catch (SiteValidationException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message, ex.Field);
+            }
+        });
+        api.MapPatch("/sites/{id}", async (string id, HttpRequest request) =>
+        {
+            UpdateSiteRequest? body;
+            try
+            {
+                if (request.ContentLength > MaxBodyBytes)
+                {
+                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
+                }
+
+                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.UpdateSiteRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid site change: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+            }
+
+            if (body is null)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, "the body must be a JSON object such as {\"retentionDays\":400}");
+            }
+
+            try
+            {
+                var site = sites.SetRetention(id, body.RetentionDays);
+                return Results.Json(SiteResponse.From(site), ApiJsonContext.Default.SiteResponse);
+            }
+            catch (KeyNotFoundException ex)
+            {
+                return ApiError.Result(StatusCodes.Status404NotFound, ex.Message);
             }
             catch (SiteValidationException ex)
             {
@@ -61,10 +97,14 @@ internal static class SiteEndpoints
 }
 
 [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-internal sealed record CreateSiteRequest(string? Domain, string? Timezone, IReadOnlyList<string>? AllowedOrigins);
+internal sealed record CreateSiteRequest(string? Domain, string? Timezone, IReadOnlyList<string>? AllowedOrigins, int? RetentionDays);
 
-internal sealed record SiteResponse(string Id, string Domain, string Timezone, string WriteKey, IReadOnlyList<string> AllowedOrigins, DateTimeOffset CreatedAt)
+/// <summary>The settings <c>PATCH /api/v1/sites/{id}</c> changes; today only retention (null keeps everything).</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+internal sealed record UpdateSiteRequest(int? RetentionDays);
+
+internal sealed record SiteResponse(string Id, string Domain, string Timezone, string WriteKey, IReadOnlyList<string> AllowedOrigins, DateTimeOffset CreatedAt, int? RetentionDays)
 {
     public static SiteResponse From(Site site) =>
-        new(site.Id, site.Domain, site.Timezone, site.WriteKey, site.AllowedOrigins, site.CreatedAt);
+        new(site.Id, site.Domain, site.Timezone, site.WriteKey, site.AllowedOrigins, site.CreatedAt, site.RetentionDays);
 }

@@ -1,0 +1,181 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Weir.DuckDb;
+using Weir.Lake.Catalog;
+using Weir.Lake.Loading;
+using Weir.Lake.Logging;
+using Weir.Log;
+
+namespace Weir.Lake;
+
+/// <summary>
+/// The lake of one data folder: the loader that takes events from the log into the hot table and Parquet files, the
+/// catalog, the <c>events</c> view queries read, and the maintenance that compacts, expires and erases. See
+/// docs/lake.md.
+/// </summary>
+/// <remarks>
+/// <see cref="Open"/> recovers (removes files a crash left uncommitted, loads the de-duplication window, publishes the
+/// view); <see cref="Start"/> runs the loader and the background maintenance; <see cref="DisposeAsync"/> stops them and
+/// flushes what is hot. One process owns a data folder: the log's lock guards it.
+/// </remarks>
+public sealed partial class Lake : IAsyncDisposable
+{
+    private readonly LakeCore _core;
+    private readonly LakeLoader _loader;
+    private readonly DuckDbConnection _control;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loading;
+    private int _disposed;
+
+    private Lake(LakeCore core, LakeLoader loader, DuckDbConnection control)
+    {
+        _core = core;
+        _loader = loader;
+        _control = control;
+    }
+
+    /// <summary>Opens the lake of <see cref="LakeOptions.DataDirectory"/>, reading from <paramref name="log"/>.</summary>
+    /// <param name="options">Where the lake is and how it flushes and maintains itself.</param>
+    /// <param name="log">The event log; null opens the lake without a loader source (tools that only query or rewrite files).</param>
+    /// <param name="loggerFactory">Where the lake logs; nowhere when null.</param>
+    /// <param name="time">The clock for flush ages, grace periods and file times; the system clock when null.</param>
+    public static Lake Open(LakeOptions options, DurableLog? log, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Weir.Lake");
+        var layout = new LakeLayout(options.DataDirectory);
+        var catalog = CatalogStore.Open(layout.Root);
+        var removed = RemoveLeftovers(layout, catalog.Current);
+
+        var config = new DuckDbConfig { Threads = options.Threads, MemoryLimit = options.MemoryLimit };
+        var database = DuckDbDatabase.Open(DuckDbDatabase.InMemory, config);
+        DuckDbConnection? control = null;
+        try
+        {
+            control = database.Connect();
+            var core = new LakeCore(options, layout, catalog, database, time ?? TimeProvider.System, logger);
+            var loader = new LakeLoader(core, log);
+            core.Publish(control);
+            LakeLog.Opened(logger, layout.Root, catalog.Current.Files.Count, catalog.Current.Watermark, loader.DedupIds, removed);
+            return new Lake(core, loader, control);
+        }
+        catch
+        {
+            control?.Dispose();
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where the lake lives: <c>&lt;data&gt;/lake</c>.</summary>
+    public LakeLayout Layout => _core.Layout;
+
+    /// <summary>The last committed catalog: files, partitions, watermark, discovered schema.</summary>
+    public CatalogSnapshot Catalog => _core.Catalog.Current;
+
+    /// <summary>The log position of the next record the loader will load.</summary>
+    public long LoadedPosition => _loader.Position;
+
+    /// <summary>Rows in the hot table, not yet in Parquet.</summary>
+    public long HotRows => _loader.HotRows;
+
+    public LoaderCounters Counters => _loader.Counters;
+
+    /// <summary>Raised after every catalog commit, once the view shows it, on the thread that committed (keep handlers short).</summary>
+    public event Action<CatalogSnapshot>? Committed
+    {
+        add => _core.Committed += value;
+        remove => _core.Committed -= value;
+    }
+
+    /// <summary>Starts the loader (and, unless turned off, the background maintenance).</summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_loading is not null)
+        {
+            return;
+        }
+
+        _loading = Task.Run(() => _loader.RunAsync(_stop.Token));
+        StartMaintenance();
+    }
+
+    /// <summary>
+    /// A new connection to the lake's database, where the view <c>events</c> reads the Parquet files and the hot table.
+    /// Use one per thread, and dispose it.
+    /// </summary>
+    public DuckDbConnection Connect() => _core.Database.Connect();
+
+    /// <summary>Writes every hot row to Parquet now; completes when the files and the catalog are durable. Returns the rows written.</summary>
+    public async Task<long> FlushAsync()
+    {
+        long rows = 0;
+        await RunOnLoaderAsync(loader => rows = loader.Flush()).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>Hands everything loaded so far to DuckDB, so that queries see it. Mostly for tests and tools.</summary>
+    public Task MakeVisibleAsync() => RunOnLoaderAsync(loader => loader.MakeVisible());
+
+    /// <summary>Completes once the loader has loaded every record below <paramref name="position"/> and made it visible to queries.</summary>
+    public Task WhenLoadedAsync(long position)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = RunOnLoaderAsync(loader => loader.AddPositionWaiter(position, done));
+        return queued.IsFaulted ? queued : done.Task;
+    }
+
+    private Task RunOnLoaderAsync(Action<LakeLoader> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_loading is null)
+        {
+            // Not started (a tool): the caller's thread is the loader's.
+            lock (_loader)
+            {
+                work(_loader);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        return _loader.InvokeAsync(work);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await StopMaintenanceAsync().ConfigureAwait(false);
+        if (_loading is not null)
+        {
+            await _loading.ConfigureAwait(false);
+        }
+
+        try
+        {
+            // Shutdown flush: what is hot goes to Parquet, so the next start has no log to read again.
+            _loader.Flush();
+        }
+        finally
+        {
+            _loader.Dispose();
+            _control.Dispose();
+            _core.Database.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Deletes what a crash can leave behind: <c>.tmp</c> files, and Parquet files the catalog does not name (written by
+    /// a flush or a rewrite that never committed; their rows are still in the log or in the files they were to replace).
+    /// </summary>
+    private static int RemoveLeftovers(LakeLayout layout, CatalogSnapshot snapshot) =>
+        0;
+}

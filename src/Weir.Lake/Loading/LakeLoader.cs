@@ -1,0 +1,455 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Weir.DuckDb;
+using Weir.Lake.Catalog;
+using Weir.Lake.Hot;
+using Weir.Lake.Logging;
+using Weir.Lake.Parquet;
+using Weir.Lake.Query;
+using Weir.Log;
+
+namespace Weir.Lake.Loading;
+
+/// <summary>
+/// The log consumer <c>lake</c>: decodes records, drops duplicates within the window, counts the schema, appends rows
+/// to the hot table and flushes them to Parquet. Everything that changes the hot table runs on the loader's one
+/// thread of control, so other parts of the lake ask it to do work through <see cref="InvokeAsync"/>.
+/// </summary>
+/// <remarks>
+/// A flush writes every hot row, one file per (site, day), then in this order: the de-duplication file, the catalog
+/// commit with the new files and the watermark (the position of the next record to load), the view, an empty hot table,
+/// and the log checkpoint. A crash before the commit leaves files no catalog entry names (deleted at the next start)
+/// and records the loader reads again; after it, only records the log still holds are lost from memory.
+/// </remarks>
+internal sealed class LakeLoader : IDisposable
+{
+    public const string ConsumerName = "lake";
+
+    private readonly LakeCore _lake;
+    private readonly DurableLog? _log;
+    private readonly DuckDbConnection _connection;
+    private readonly RecordDecoder _decoder = new();
+    private readonly SiteIdCache _sites = new();
+    private readonly PartitionFileWriter _files;
+    private readonly ConcurrentQueue<Command> _commands = new();
+    private readonly Lock _wakeGate = new();
+    private readonly List<(long Position, TaskCompletionSource Done)> _positionWaiters = [];
+    private DuckDbAppender _appender;
+    private HotRowWriter _writer;
+    private SchemaAccumulator _schema = new();
+    private DedupWindow _dedup;
+    private LogReader? _reader;
+    private CancellationTokenSource? _wake;
+    private long _hotRows;
+    private long _firstUnflushed; // timestamp of the first record loaded since the last flush, 0 when none
+    private long _lastVisible;
+    private bool _unpublished;
+    private long _loaded;
+    private long _duplicates;
+    private long _rejected;
+    private long _erased;
+    private long _flushes;
+
+    public LakeLoader(LakeCore lake, DurableLog? log)
+    {
+        _lake = lake;
+        _log = log;
+        _files = new PartitionFileWriter(lake.Layout);
+        _connection = lake.Database.Connect();
+        HotTable.Create(_connection);
+        _appender = HotTable.CreateAppender(_connection);
+        _writer = new HotRowWriter(_appender);
+        _dedup = new DedupWindow(lake.Layout.Root, lake.Options.DedupWindow);
+        _dedup.Load(lake.Catalog.Current.Watermark);
+        Position = lake.Catalog.Current.Watermark;
+        if (log is not null)
+        {
+            log.RegisterConsumer(ConsumerName);
+            _reader = log.OpenReader(Math.Max(Position, log.GetCheckpoint(ConsumerName)));
+            Position = _reader.Position;
+        }
+    }
+
+    /// <summary>The log position of the next record to load.</summary>
+    public long Position { get; private set; }
+
+    public long HotRows => Volatile.Read(ref _hotRows);
+
+    public int DedupIds => _dedup.Count;
+
+    public LoaderCounters Counters => new(Volatile.Read(ref _loaded), Volatile.Read(ref _duplicates), Volatile.Read(ref _rejected),
+        Volatile.Read(ref _erased), Volatile.Read(ref _flushes));
+
+    /// <summary>Runs <paramref name="work"/> on the loader's thread of control, between two batches.</summary>
+    public Task InvokeAsync(Action<LakeLoader> work)
+    {
+        var command = new Command(work);
+        _commands.Enqueue(command);
+        lock (_wakeGate)
+        {
+            _wake?.Cancel();
+        }
+
+        return command.Done.Task;
+    }
+
+    /// <summary>The live loop: reads the log until <paramref name="stop"/>, then runs the commands still queued.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        Debug.Assert(_reader is not null, "The live loop needs the log.");
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await LoopAsync(stop).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(500);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // A failed flush (a full disk, say) or a DuckDB error. Start over from the watermark: the rows of the
+                // hot table come back from the log, so no state survives that could be half updated.
+                LakeLog.LoaderFailed(_lake.Logger, (long)delay.TotalMilliseconds, e);
+                try
+                {
+                    await Task.Delay(delay, _lake.Time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                ResetFromWatermark();
+            }
+        }
+
+        RunCommands();
+        foreach (var (_, done) in _positionWaiters)
+        {
+            done.TrySetCanceled(stop);
+        }
+
+        _positionWaiters.Clear();
+    }
+
+    private async Task LoopAsync(CancellationToken stop)
+    {
+        var options = _lake.Options;
+        while (true)
+        {
+            RunCommands();
+            stop.ThrowIfCancellationRequested();
+            var batch = _reader!.Read(options.ReadBatch);
+            if (batch.Count == 0)
+            {
+                if (_unpublished)
+                {
+                    MakeVisible();
+                }
+
+                if (_firstUnflushed != 0 && _lake.Time.GetElapsedTime(_firstUnflushed) >= options.FlushAge)
+                {
+                    Flush();
+                    continue;
+                }
+
+                batch = await WaitForRecordsAsync(stop).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+            }
+
+            Load(batch);
+            if (_positionWaiters.Count > 0)
+            {
+                ReleasePositionWaiters();
+            }
+
+            if (_hotRows >= options.FlushRows)
+            {
+                Flush();
+            }
+            else if (_lake.Time.GetElapsedTime(_lastVisible) >= options.VisibilityInterval)
+            {
+                MakeVisible();
+            }
+        }
+    }
+
+    /// <summary>Waits for the log to commit more, a command, the age deadline of the hot rows, or the stop.</summary>
+    private async ValueTask<LogRecordBatch> WaitForRecordsAsync(CancellationToken stop)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        if (_firstUnflushed != 0)
+        {
+            var left = _lake.Options.FlushAge - _lake.Time.GetElapsedTime(_firstUnflushed);
+            wake.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        lock (_wakeGate)
+        {
+            _wake = wake;
+        }
+
+        try
+        {
+            if (!_commands.IsEmpty)
+            {
+                return _reader!.Read(_lake.Options.ReadBatch);
+            }
+
+            var batch = await _reader!.ReadAsync(_lake.Options.ReadBatch, wake.Token).ConfigureAwait(false);
+            if (batch.Count == 0 && _log!.State is LogState.Failed or LogState.Disposed)
+            {
+                // Nothing will come; wait for the stop (or a command) instead of spinning.
+                await Task.Delay(Timeout.Infinite, wake.Token).ConfigureAwait(false);
+            }
+
+            return batch;
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            return _reader!.Read(_lake.Options.ReadBatch);
+        }
+        finally
+        {
+            lock (_wakeGate)
+            {
+                _wake = null;
+            }
+        }
+    }
+
+    /// <summary>Loads a batch of records into the hot table (not yet visible: see <see cref="MakeVisible"/>).</summary>
+    public void Load(LogRecordBatch batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        if (_firstUnflushed == 0)
+        {
+            _firstUnflushed = _lake.Time.GetTimestamp();
+        }
+
+        foreach (var record in batch)
+        {
+            var payload = record.Payload.Span;
+            if (IsErased(payload))
+            {
+                _erased++;
+                continue;
+            }
+
+            if (!_decoder.TryDecode(payload, out var decoded, out var error))
+            {
+                _rejected++;
+                LakeLog.RecordRejected(_lake.Logger, record.Position, error);
+                continue;
+            }
+
+            if (!_dedup.TryAdd(MessageIdHash.Compute(decoded.SiteId, decoded.MessageId), decoded.ReceivedAt))
+            {
+                _duplicates++;
+                continue;
+            }
+
+            _schema.Observe(_sites.Get(decoded.SiteId), decoded.Event, decoded.Properties, decoded.Timestamp);
+            _writer.Append(in decoded, record.Position);
+            _hotRows++;
+            _loaded++;
+        }
+
+        Position = batch.NextPosition;
+        _unpublished = true;
+    }
+
+    /// <summary>Completes <paramref name="done"/> once every record below <paramref name="position"/> is loaded and visible.</summary>
+    public void AddPositionWaiter(long position, TaskCompletionSource done)
+    {
+        _positionWaiters.Add((position, done));
+        ReleasePositionWaiters();
+    }
+
+    private void ReleasePositionWaiters()
+    {
+        var visible = false;
+        for (var i = _positionWaiters.Count - 1; i >= 0; i--)
+        {
+            if (_positionWaiters[i].Position <= Position)
+            {
+                if (!visible)
+                {
+                    MakeVisible();
+                    visible = true;
+                }
+
+                _positionWaiters[i].Done.TrySetResult();
+                _positionWaiters.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Hands the appended rows to DuckDB, where queries see them.</summary>
+    public void MakeVisible()
+    {
+        _appender.Flush();
+        _unpublished = false;
+        _lastVisible = _lake.Time.GetTimestamp();
+    }
+
+    /// <summary>Writes every hot row to Parquet and commits it (see the class remarks for the order). Returns the rows written.</summary>
+    public long Flush()
+    {
+        MakeVisible();
+        var start = _lake.Catalog.Current.Watermark;
+        var end = Position;
+        if (end <= start)
+        {
+            _firstUnflushed = 0;
+            return 0;
+        }
+
+        var startedAt = _lake.Time.GetTimestamp();
+        var name = start.ToString("D20", CultureInfo.InvariantCulture) + "-" + end.ToString("D20", CultureInfo.InvariantCulture);
+        var now = _lake.Time.GetUtcNow();
+        var written = new List<CatalogFile>();
+        long rows = 0, bytes = 0;
+        foreach (var (siteId, date) in HotPartitions())
+        {
+            var source = $"(SELECT * FROM {Sql.Identifier(HotTable.Name)} WHERE {Sql.Identifier(EventColumns.SiteId)} = {Sql.Literal(siteId)} " +
+                $"AND {EventsView.EventDateExpression} = DATE '{date:yyyy-MM-dd}')";
+            if (_files.Write(_connection, source, siteId, date, name) is { } file)
+            {
+                written.Add(new CatalogFile
+                {
+                    Path = _lake.Layout.Relative(file.Path),
+                    SiteId = siteId,
+                    EventDate = date,
+                    Rows = file.Rows,
+                    Bytes = file.Bytes,
+                    MinTimestamp = file.MinTimestamp,
+                    MaxTimestamp = file.MaxTimestamp,
+                    LogStart = start,
+                    LogEnd = end,
+                    CreatedAt = now,
+                });
+                rows += file.Rows;
+                bytes += file.Bytes;
+            }
+        }
+
+        _dedup.Persist(end);
+        var schema = _schema;
+        _lake.Commit(snapshot => schema.MergeInto(snapshot with { Files = [.. snapshot.Files, .. written], Watermark = end }), _connection);
+
+        // The view no longer reads hot rows below the watermark, so emptying the table is invisible to queries. A new
+        // table instead of a DELETE gives its memory back.
+        _appender.Dispose();
+        _connection.Execute($"BEGIN TRANSACTION; DROP TABLE {Sql.Identifier(HotTable.Name)}; {HotTable.CreateStatement}; COMMIT");
+        _appender = HotTable.CreateAppender(_connection);
+        _writer = new HotRowWriter(_appender);
+        _hotRows = 0;
+        _firstUnflushed = 0;
+        _flushes++;
+
+        _log?.Checkpoint(ConsumerName, end);
+        _dedup.MergeFilesIfMany(end);
+        var elapsedMs = (long)_lake.Time.GetElapsedTime(startedAt).TotalMilliseconds;
+        LakeLog.Flushed(_lake.Logger, rows, written.Count, bytes, start, end, elapsedMs);
+        return rows;
+    }
+
+    /// <summary>
+    /// Forgets the hot rows and everything loaded since the watermark, and reads the log again from there: after a
+    /// failure, and after an erasure rewrote the log under the reader.
+    /// </summary>
+    public void ResetFromWatermark()
+    {
+        _appender.Dispose();
+        _connection.Execute($"BEGIN TRANSACTION; DROP TABLE IF EXISTS {Sql.Identifier(HotTable.Name)}; {HotTable.CreateStatement}; COMMIT");
+        _appender = HotTable.CreateAppender(_connection);
+        _writer = new HotRowWriter(_appender);
+        _schema = new SchemaAccumulator();
+        _dedup = new DedupWindow(_lake.Layout.Root, _lake.Options.DedupWindow);
+        _dedup.Load(_lake.Catalog.Current.Watermark);
+        Position = _lake.Catalog.Current.Watermark;
+        if (_log is not null)
+        {
+            _reader?.Dispose();
+            _reader = _log.OpenReader(Position);
+        }
+
+        _hotRows = 0;
+        _firstUnflushed = 0;
+        _unpublished = false;
+    }
+
+    /// <summary>Starts the lake over: the dedup window is emptied (replay rebuilds it from the records).</summary>
+    public void ResetDedup() => _dedup.Reset();
+
+    public void Dispose()
+    {
+        _reader?.Dispose();
+        _appender.Dispose();
+        _connection.Dispose();
+        _decoder.Dispose();
+    }
+
+    private static bool IsErased(ReadOnlySpan<byte> payload) => payload.Length > 0 && payload[0] == (byte)' ';
+
+    private List<(string SiteId, DateOnly Date)> HotPartitions()
+    {
+        var partitions = new List<(string, DateOnly)>();
+        using var result = _connection.Query(
+            $"SELECT DISTINCT {Sql.Identifier(EventColumns.SiteId)}, {EventsView.EventDateExpression} FROM {Sql.Identifier(HotTable.Name)} ORDER BY ALL");
+        while (result.NextChunk() is { } chunk)
+        {
+            using (chunk)
+            {
+                var sites = chunk.GetVector(0);
+                var dates = chunk.GetVector(1);
+                for (var i = 0; i < chunk.RowCount; i++)
+                {
+                    partitions.Add((sites.GetString(i), dates.GetDate(i)));
+                }
+            }
+        }
+
+        return partitions;
+    }
+
+    private void RunCommands()
+    {
+        while (_commands.TryDequeue(out var command))
+        {
+            try
+            {
+                command.Work(this);
+                command.Done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                command.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private sealed class Command(Action<LakeLoader> work)
+    {
+        public Action<LakeLoader> Work { get; } = work;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>What the loader has done since the process started.</summary>
+public readonly record struct LoaderCounters(long Loaded, long Duplicates, long Rejected, long Erased, long Flushes);
