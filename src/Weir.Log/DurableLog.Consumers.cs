@@ -284,10 +284,12 @@ public sealed partial class DurableLog
         }
     }
 
-    private void RetentionLoop()
+    private async Task RetentionLoop()
     {
         while (true)
         {
+            // An erasure copies and replaces the very files retention archives and deletes: they take turns.
+            await _maintenance.WaitAsync().ConfigureAwait(false);
             try
             {
                 ApplyRetention();
@@ -295,6 +297,10 @@ public sealed partial class DurableLog
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 LogMessages.RetentionFailed(_logger, e);
+            }
+            finally
+            {
+                _maintenance.Release();
             }
 
             lock (_retentionLock)
@@ -353,8 +359,7 @@ public sealed partial class DurableLog
     private void Archive(Segment segment, string archiveDirectory)
     {
         CreateDirectoryDurably(Path.GetFullPath(archiveDirectory));
-        var name = string.Create(CultureInfo.InvariantCulture, $"{segment.BasePosition:D20}-{segment.SealedEnd:D20}{ArchiveExtension}");
-        var path = Path.Combine(archiveDirectory, name);
+        var path = Path.Combine(archiveDirectory, ArchiveFileName(segment.BasePosition, segment.SealedEnd));
         var temporary = path + SegmentFormat.TempExtension;
         long compressed;
         using (var output = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
@@ -375,4 +380,21 @@ public sealed partial class DurableLog
     }
 
     internal const string ArchiveExtension = ".wlog.gz";
+
+    /// <summary>The length of an archive's name: two 20-digit positions, a dash and the extension.</summary>
+    internal const int ArchiveFileNameLength = 41 + 8;
+
+    internal static string ArchiveFileName(long basePosition, long end) =>
+        string.Create(CultureInfo.InvariantCulture, $"{basePosition:D20}-{end:D20}{ArchiveExtension}");
+
+    /// <summary>Parses an archive's name, <c>&lt;base&gt;-&lt;end&gt;.wlog.gz</c>, back to its positions.</summary>
+    internal static bool TryParseArchiveFileName(ReadOnlySpan<char> fileName, out long basePosition, out long end)
+    {
+        end = 0;
+        basePosition = 0;
+        return fileName.Length == ArchiveFileNameLength && fileName[20] == '-'
+            && fileName.EndsWith(ArchiveExtension, StringComparison.Ordinal)
+            && long.TryParse(fileName[..20], NumberStyles.None, CultureInfo.InvariantCulture, out basePosition)
+            && long.TryParse(fileName.Slice(21, 20), NumberStyles.None, CultureInfo.InvariantCulture, out end);
+    }
 }

@@ -34,41 +34,56 @@ public sealed partial class DurableLog
         {
             while (true)
             {
-                byte[] batch;
-                int length, records;
+                byte[]? batch = null;
+                int length, records = 0;
                 long start, end;
-                TaskCompletionSource? space;
+                TaskCompletionSource? space = null;
+                TaskCompletionSource? seal;
                 lock (_sync)
                 {
-                    while (_activeLength == 0 && !_disposing)
+                    while (_activeLength == 0 && !_disposing && _sealRequest is null)
                     {
                         _flusherIdle = true;
                         Monitor.Wait(_sync);
                     }
 
                     _flusherIdle = false;
-                    if (_activeLength == 0)
+                    seal = _sealRequest;
+                    _sealRequest = null;
+                    if (_activeLength == 0 && seal is null)
                     {
                         break;
                     }
 
-                    batch = _active;
                     length = _activeLength;
-                    records = _activeRecords;
                     end = _tail;
                     start = end - length;
-                    _active = _spare;
-                    _activeLength = 0;
-                    _activeRecords = 0;
-                    space = _spaceSignal;
-                    _spaceSignal = null;
+                    if (length > 0)
+                    {
+                        batch = _active;
+                        records = _activeRecords;
+                        _active = _spare;
+                        _activeLength = 0;
+                        _activeRecords = 0;
+                        space = _spaceSignal;
+                        _spaceSignal = null;
+                    }
                 }
 
                 space?.TrySetResult();
-                WriteBatch(batch.AsSpan(0, length), records, start, end);
-                lock (_sync)
+                if (seal is not null)
                 {
-                    _spare = batch;
+                    // Before the batch: the sealed segment then ends exactly where the batch (or, when idle, the next one) starts.
+                    Seal(seal, start);
+                }
+
+                if (batch is not null)
+                {
+                    WriteBatch(batch.AsSpan(0, length), records, start, end);
+                    lock (_sync)
+                    {
+                        _spare = batch;
+                    }
                 }
             }
         }
@@ -79,8 +94,69 @@ public sealed partial class DurableLog
         }
         finally
         {
+            TaskCompletionSource? seal;
+            lock (_sync)
+            {
+                seal = _sealRequest;
+                _sealRequest = null;
+            }
+
+            seal?.TrySetException(_failure is not null ? NewFailedException() : new ObjectDisposedException(nameof(DurableLog)));
             _flusherExited.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// Asks the flusher to close the active segment and start a new one, and completes once it has (at once when the active
+    /// segment holds no record). Works whether or not appends are coming: an idle flusher is woken for it. The erasure uses it
+    /// because a closed segment is never written again, so it can be copied and replaced.
+    /// </summary>
+    internal Task SealActiveSegmentAsync()
+    {
+        lock (_sync)
+        {
+            ThrowIfNotAccepting();
+            var request = _sealRequest ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            WakeFlusher();
+            return request.Task;
+        }
+    }
+
+    /// <summary>Flusher only: serves a <see cref="SealActiveSegmentAsync"/> request with a roll at <paramref name="basePosition"/>.</summary>
+    private void Seal(TaskCompletionSource request, long basePosition)
+    {
+        if (_failure is not null)
+        {
+            request.TrySetException(NewFailedException());
+            return;
+        }
+
+        if (_activeFileLength == SegmentFormat.HeaderLength)
+        {
+            // Nothing to seal, and a new segment could take this one's name (an empty segment's base is the next position).
+            request.TrySetResult();
+            return;
+        }
+
+        try
+        {
+            Roll(basePosition);
+        }
+        catch (Exception e) when (LogIOException.IsNoSpace(e))
+        {
+            // A half-made segment may be left under the new name: the next batch rolls first and so replaces it.
+            _rollPending = true;
+            request.TrySetException(e);
+            return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fail("segment roll", e);
+            request.TrySetException(NewFailedException());
+            return;
+        }
+
+        request.TrySetResult();
     }
 
     private void WriteBatch(ReadOnlySpan<byte> data, int records, long start, long end)

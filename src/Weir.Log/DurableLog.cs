@@ -44,6 +44,7 @@ public sealed partial class DurableLog : IAsyncDisposable
     private Exception? _failure;
     private TaskCompletionSource? _spaceSignal;
     private TaskCompletionSource? _commitSignal;
+    private TaskCompletionSource? _sealRequest;
     private readonly List<CommitWaiter> _waiters = [];
     private readonly List<(long Start, long End)> _discarded = [];
     private readonly WaiterPool _waiterPool = new(4096);
@@ -130,7 +131,13 @@ public sealed partial class DurableLog : IAsyncDisposable
             }
 
             _segments = [.. segments];
-            Recovery = recovered.Report with { Consumers = consumers, Segments = segments.Count };
+            var archiveTemporaries = DeleteArchiveTemporaries();
+            Recovery = recovered.Report with
+            {
+                Consumers = consumers,
+                Segments = segments.Count,
+                TemporaryFilesDeleted = recovered.Report.TemporaryFilesDeleted + archiveTemporaries,
+            };
         }
         catch
         {
@@ -236,6 +243,10 @@ public sealed partial class DurableLog : IAsyncDisposable
 
         await _flusherExited.Task.ConfigureAwait(false);
         await WaitForRetentionAsync().ConfigureAwait(false);
+
+        // An erasure still rewriting files finishes first; one that starts later finds the log disposed.
+        await _maintenance.WaitAsync().ConfigureAwait(false);
+        _maintenance.Release();
         lock (_sync)
         {
             if (State == LogState.Disposed)

@@ -33,7 +33,10 @@ public sealed record LogRecoveryReport
     /// <inheritdoc cref="SalvagedBytesDropped"/>
     public IReadOnlyList<string> CorruptFiles { get; init; } = [];
 
-    /// <summary>Leftover temporary files (an interrupted segment creation or checkpoint) that were deleted.</summary>
+    /// <summary>
+    /// Leftover temporary files (an interrupted segment creation, checkpoint, archive copy or erasure) that were deleted, in
+    /// the log directory and the raw zone.
+    /// </summary>
     public int TemporaryFilesDeleted { get; init; }
 
     /// <summary>Consumers with checkpoints.</summary>

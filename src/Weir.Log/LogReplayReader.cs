@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using System.IO.Compression;
 using Weir.Log.Format;
 
@@ -37,10 +36,7 @@ public sealed class LogReplayReader : IDisposable
         {
             foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*" + DurableLog.ArchiveExtension))
             {
-                var name = Path.GetFileName(path);
-                if (name.Length == 41 + DurableLog.ArchiveExtension.Length && name[20] == '-'
-                    && long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var basePosition)
-                    && long.TryParse(name.AsSpan(21, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var end)
+                if (DurableLog.TryParseArchiveFileName(Path.GetFileName(path.AsSpan()), out var basePosition, out var end)
                     && end > fromPosition)
                 {
                     _archives.Add((basePosition, end, path));

@@ -121,7 +121,7 @@ public class CrashTests(ITestOutputHelper output)
         return lines;
     }
 
-    private static string ChildPath()
+    internal static string ChildPath()
     {
         // artifacts/bin/Weir.Log.Tests/<configuration>/ → artifacts/bin/Weir.Log.CrashChild/<configuration>/
         var testDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

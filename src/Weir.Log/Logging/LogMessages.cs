@@ -49,4 +49,11 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Log closed at position {End}: {Records} records in {Fsyncs} fsyncs since it opened")]
     public static partial void Closed(ILogger logger, long end, long records, long fsyncs);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information,
+        Message = "Erasure: {Erased} of {Scanned} records replaced by tombstones; {Rewritten} of {Files} files rewritten in {ElapsedMs} ms")]
+    public static partial void Erased(ILogger logger, long erased, long scanned, int rewritten, int files, long elapsedMs);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Debug, Message = "Erasure rewrote '{File}': {Records} records replaced by tombstones")]
+    public static partial void FileErased(ILogger logger, string file, int records);
 }
