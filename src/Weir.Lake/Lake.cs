@@ -23,12 +23,14 @@ public sealed partial class Lake : IAsyncDisposable
     private readonly LakeCore _core;
     private readonly LakeLoader _loader;
     private readonly DuckDbConnection _control;
+    private readonly DurableLog? _log;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loading;
     private int _disposed;
 
-    private Lake(LakeCore core, LakeLoader loader, DuckDbConnection control)
+    private Lake(LakeCore core, LakeLoader loader, DuckDbConnection control, DurableLog? log)
     {
+        _log = log;
         _core = core;
         _loader = loader;
         _control = control;
@@ -58,7 +60,7 @@ public sealed partial class Lake : IAsyncDisposable
             var loader = new LakeLoader(core, log);
             core.Publish(control);
             LakeLog.Opened(logger, layout.Root, catalog.Current.Files.Count, catalog.Current.Watermark, loader.DedupIds, removed);
-            return new Lake(core, loader, control);
+            return new Lake(core, loader, control, log);
         }
         catch
         {
@@ -100,6 +102,7 @@ public sealed partial class Lake : IAsyncDisposable
 
         _loading = Task.Run(() => _loader.RunAsync(_stop.Token));
         StartMaintenance();
+        ResumeErasures();
     }
 
     /// <summary>
@@ -177,5 +180,5 @@ public sealed partial class Lake : IAsyncDisposable
     /// a flush or a rewrite that never committed; their rows are still in the log or in the files they were to replace).
     /// </summary>
     private static int RemoveLeftovers(LakeLayout layout, CatalogSnapshot snapshot) =>
-        0;
+        Maintenance.LakeCleanup.RemoveOrphans(layout, snapshot).Count;
 }

@@ -243,7 +243,7 @@ internal sealed class LakeLoader : IDisposable
         foreach (var record in batch)
         {
             var payload = record.Payload.Span;
-            if (IsErased(payload))
+            if (LogTombstone.IsErased(payload))
             {
                 _erased++;
                 continue;
@@ -393,6 +393,19 @@ internal sealed class LakeLoader : IDisposable
         _unpublished = false;
     }
 
+    /// <summary>
+    /// Opens the log reader again at the current position, so that it reads the files an erasure just put in place of
+    /// the ones it had open.
+    /// </summary>
+    public void ReopenReader()
+    {
+        if (_log is not null)
+        {
+            _reader?.Dispose();
+            _reader = _log.OpenReader(Position);
+        }
+    }
+
     /// <summary>Starts the lake over: the dedup window is emptied (replay rebuilds it from the records).</summary>
     public void ResetDedup() => _dedup.Reset();
 
@@ -403,8 +416,6 @@ internal sealed class LakeLoader : IDisposable
         _connection.Dispose();
         _decoder.Dispose();
     }
-
-    private static bool IsErased(ReadOnlySpan<byte> payload) => payload.Length > 0 && payload[0] == (byte)' ';
 
     private List<(string SiteId, DateOnly Date)> HotPartitions()
     {

@@ -10,5 +10,8 @@ namespace Weir.Server.Endpoints;
 [JsonSerializable(typeof(UpdateSiteRequest))]
 [JsonSerializable(typeof(SchemaResponse))]
 [JsonSerializable(typeof(FlushResponse))]
+[JsonSerializable(typeof(CompactResponse))]
+[JsonSerializable(typeof(ErasureRequest))]
+[JsonSerializable(typeof(ErasureResponse))]
 [JsonSerializable(typeof(LakeStatusResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

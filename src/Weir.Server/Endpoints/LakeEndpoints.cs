@@ -1,16 +1,22 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Weir.Lake;
 using Weir.Lake.Catalog;
+using Weir.Lake.Maintenance;
 
 namespace Weir.Server.Endpoints;
 
 /// <summary>
 /// The lake's admin surface: <c>GET /api/v1/schema</c> (what each site has sent), <c>GET /api/v1/lake</c> (files,
-/// watermark, loader counters) and <c>POST /api/v1/maintenance/flush</c>.
+/// watermark, loader counters), <c>POST /api/v1/maintenance/flush</c> and <c>/compact</c>, and erasure jobs
+/// (<c>POST /api/v1/erasure</c>, <c>GET /api/v1/erasure/{id}</c>).
 /// </summary>
 internal static class LakeEndpoints
 {
+    private const int MaxBodyBytes = 16 * 1024;
+
     public static void MapLakeEndpoints(this RouteGroupBuilder api, Lake.Lake lake)
     {
         api.MapGet("/schema", (string? site_id) =>
@@ -47,11 +53,71 @@ internal static class LakeEndpoints
             var rows = await lake.FlushAsync().ConfigureAwait(false);
             return Results.Json(new FlushResponse(rows, lake.Catalog.Watermark, lake.Catalog.Files.Count), ApiJsonContext.Default.FlushResponse);
         });
+
+        api.MapPost("/maintenance/compact", async (HttpContext context) =>
+        {
+            var summary = await lake.CompactAsync(context.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new CompactResponse(summary.Partitions, summary.FilesIn, summary.FilesOut, summary.DuplicatesDropped, summary.Skipped,
+                (long)summary.Duration.TotalMilliseconds), ApiJsonContext.Default.CompactResponse);
+        });
+
+        api.MapPost("/erasure", async (HttpRequest request) =>
+        {
+            ErasureRequest? body;
+            try
+            {
+                if (request.ContentLength > MaxBodyBytes)
+                {
+                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
+                }
+
+                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.ErasureRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid erasure request: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+            }
+
+            if (body is null || (body.UserId is null) == (body.AnonymousId is null))
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest,
+                    "give exactly one of userId and anonymousId, and optionally siteId, e.g. {\"siteId\":\"abc\",\"userId\":\"u-42\"}");
+            }
+
+            try
+            {
+                var job = body.UserId is not null
+                    ? lake.RequestErasure(body.SiteId, ErasureField.UserId, body.UserId)
+                    : lake.RequestErasure(body.SiteId, ErasureField.AnonymousId, body.AnonymousId!);
+                return Results.Json(ErasureResponse.From(job), ApiJsonContext.Default.ErasureResponse, statusCode: StatusCodes.Status202Accepted);
+            }
+            catch (ArgumentException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message);
+            }
+        });
+
+        api.MapGet("/erasure/{id}", (string id) => lake.GetErasure(id) is { } job
+            ? Results.Json(ErasureResponse.From(job), ApiJsonContext.Default.ErasureResponse)
+            : ApiError.Result(StatusCodes.Status404NotFound, $"there is no erasure job '{id}'"));
     }
 }
 
 /// <summary>The discovered schema of each site: event names, property keys with their types, first and last seen, counts.</summary>
 internal sealed record SchemaResponse(IReadOnlyDictionary<string, SiteSchema> Sites);
+
+internal sealed record CompactResponse(int Partitions, int FilesIn, int FilesOut, long DuplicatesDropped, int Skipped, long ElapsedMs);
+
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+internal sealed record ErasureRequest(string? SiteId, string? UserId, string? AnonymousId);
+
+internal sealed record ErasureResponse(string Id, string Status, string? SiteId, string Field, DateTimeOffset RequestedAt, DateTimeOffset? CompletedAt,
+    long LakeRowsErased, int FilesRewritten, int FilesRemoved, long LogRecordsErased, string? Error)
+{
+    public static ErasureResponse From(ErasureJob job) => new(job.Id, job.Status.ToString().ToLowerInvariant(), job.SiteId,
+        job.Field == ErasureField.UserId ? "userId" : "anonymousId", job.RequestedAt, job.CompletedAt, job.LakeRowsErased, job.FilesRewritten,
+        job.FilesRemoved, job.LogRecordsErased, job.Error);
+}
 
 internal sealed record FlushResponse(long RowsWritten, long Watermark, int Files);
 
