@@ -33,19 +33,19 @@ internal sealed class LakeFixture : IAsyncDisposable
 
     public static CanonicalEvent Event(int i, string site = "site-a", DateTimeOffset? timestamp = null, DateTimeOffset? received = null, string? messageId = null,
         string? userId = null, string name = "Signup") => new()
-    {
-        MessageId = messageId ?? $"m-{i:D8}",
-        SiteId = site,
-        Protocol = EventProtocol.Segment,
-        Type = EventType.Track,
-        Event = name,
-        UserId = userId,
-        AnonymousId = $"anon-{i % 97}",
-        Timestamp = timestamp ?? Day0.AddMinutes(i),
-        ReceivedAt = received ?? Day0.AddDays(2).AddMinutes(i),
-        Path = "/p/" + (i % 13),
-        Properties = $$"""{"plan":"p{{i % 3}}","n":{{i}}}""",
-    };
+        {
+            MessageId = messageId ?? $"m-{i:D8}",
+            SiteId = site,
+            Protocol = EventProtocol.Segment,
+            Type = EventType.Track,
+            Event = name,
+            UserId = userId,
+            AnonymousId = $"anon-{i % 97}",
+            Timestamp = timestamp ?? Day0.AddMinutes(i),
+            ReceivedAt = received ?? Day0.AddDays(2).AddMinutes(i),
+            Path = "/p/" + (i % 13),
+            Properties = $$"""{"plan":"p{{i % 3}}","n":{{i}}}""",
+        };
 
     /// <summary>Appends the events durably and returns the log position after the last one.</summary>
     public async Task<long> AppendAsync(IEnumerable<CanonicalEvent> events)
