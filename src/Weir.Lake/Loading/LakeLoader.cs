@@ -26,6 +26,9 @@ internal sealed class LakeLoader : IDisposable
 {
     public const string ConsumerName = "lake";
 
+    /// <summary>The loader connection's temporary table of the rows being flushed, sorted by partition.</summary>
+    private const string FlushTable = "flush_rows";
+
     private readonly LakeCore _lake;
     private readonly DurableLog? _log;
     private readonly DuckDbConnection _connection;
@@ -323,28 +326,40 @@ internal sealed class LakeLoader : IDisposable
         var now = _lake.Time.GetUtcNow();
         var written = new List<CatalogFile>();
         long rows = 0, bytes = 0;
-        foreach (var (siteId, date) in HotPartitions())
+        // One sort of the hot rows by partition, then one COPY per partition that reads only its own row groups (the
+        // table is sorted, so DuckDB's zone maps skip the rest): late events spread a flush over many partitions.
+        _connection.Execute(
+            $"CREATE OR REPLACE TEMP TABLE {FlushTable} AS SELECT *, {EventsView.EventDateExpression} AS {Sql.Identifier(EventColumns.EventDate)} " +
+            $"FROM {Sql.Identifier(HotTable.Name)} ORDER BY {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)}, \"timestamp\"");
+        try
         {
-            var source = $"(SELECT * FROM {Sql.Identifier(HotTable.Name)} WHERE {Sql.Identifier(EventColumns.SiteId)} = {Sql.Literal(siteId)} " +
-                $"AND {EventsView.EventDateExpression} = DATE '{date:yyyy-MM-dd}')";
-            if (_files.Write(_connection, source, siteId, date, name) is { } file)
+            foreach (var (siteId, date) in FlushPartitions())
             {
-                written.Add(new CatalogFile
+                var source = $"(SELECT * FROM {FlushTable} WHERE {Sql.Identifier(EventColumns.SiteId)} = {Sql.Literal(siteId)} " +
+                    $"AND {Sql.Identifier(EventColumns.EventDate)} = DATE '{date:yyyy-MM-dd}')";
+                if (_files.Write(_connection, source, siteId, date, name) is { } file)
                 {
-                    Path = _lake.Layout.Relative(file.Path),
-                    SiteId = siteId,
-                    EventDate = date,
-                    Rows = file.Rows,
-                    Bytes = file.Bytes,
-                    MinTimestamp = file.MinTimestamp,
-                    MaxTimestamp = file.MaxTimestamp,
-                    LogStart = start,
-                    LogEnd = end,
-                    CreatedAt = now,
-                });
-                rows += file.Rows;
-                bytes += file.Bytes;
+                    written.Add(new CatalogFile
+                    {
+                        Path = _lake.Layout.Relative(file.Path),
+                        SiteId = siteId,
+                        EventDate = date,
+                        Rows = file.Rows,
+                        Bytes = file.Bytes,
+                        MinTimestamp = file.MinTimestamp,
+                        MaxTimestamp = file.MaxTimestamp,
+                        LogStart = start,
+                        LogEnd = end,
+                        CreatedAt = now,
+                    });
+                    rows += file.Rows;
+                    bytes += file.Bytes;
+                }
             }
+        }
+        finally
+        {
+            _connection.Execute($"DROP TABLE IF EXISTS {FlushTable}");
         }
 
         _dedup.Persist(end);
@@ -417,11 +432,11 @@ internal sealed class LakeLoader : IDisposable
         _decoder.Dispose();
     }
 
-    private List<(string SiteId, DateOnly Date)> HotPartitions()
+    private List<(string SiteId, DateOnly Date)> FlushPartitions()
     {
         var partitions = new List<(string, DateOnly)>();
         using var result = _connection.Query(
-            $"SELECT DISTINCT {Sql.Identifier(EventColumns.SiteId)}, {EventsView.EventDateExpression} FROM {Sql.Identifier(HotTable.Name)} ORDER BY ALL");
+            $"SELECT DISTINCT {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)} FROM {FlushTable} ORDER BY ALL");
         while (result.NextChunk() is { } chunk)
         {
             using (chunk)

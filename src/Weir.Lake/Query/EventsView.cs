@@ -20,8 +20,12 @@ public static class EventsView
 {
     public const string Name = "events";
 
-    /// <summary>The UTC date of the client time, the lake's partition key, as SQL over the hot table.</summary>
-    public const string EventDateExpression = "CAST(timezone('UTC', \"timestamp\") AS DATE)";
+    /// <summary>
+    /// The UTC date of the client time, the lake's partition key, as SQL over the hot table. Computed from the epoch
+    /// microseconds rather than through a time-zone conversion: it does not depend on the session's time zone, and it
+    /// is many times cheaper per row than ICU's conversion, which a flush evaluates for every hot row.
+    /// </summary>
+    public const string EventDateExpression = "CAST(DATE '1970-01-01' + CAST(floor(epoch_us(\"timestamp\") / 86400000000.0) AS INTEGER) AS DATE)";
 
     /// <summary>The view's definition for <paramref name="snapshot"/>.</summary>
     public static string Definition(CatalogSnapshot snapshot, LakeLayout layout)
