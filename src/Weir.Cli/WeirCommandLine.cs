@@ -23,6 +23,8 @@ public static class WeirCommandLine
 
         root.Subcommands.Add(ServeCommand.Create(environment));
         root.Subcommands.Add(QueryCommand.Create(environment));
+        root.Subcommands.Add(LakeCommands.Compact(environment));
+        root.Subcommands.Add(LakeCommands.Replay(environment));
         return root;
     }
 

@@ -68,8 +68,15 @@ internal sealed class LakeLoader : IDisposable
         Position = lake.Catalog.Current.Watermark;
         if (log is not null)
         {
+            // The catalog, not the checkpoint, says where to start: the checkpoint may lag it (a crash between the two)
+            // and must never lead it (a lake folder deleted by hand starts again from the oldest record kept).
             log.RegisterConsumer(ConsumerName);
-            _reader = log.OpenReader(Math.Max(Position, log.GetCheckpoint(ConsumerName)));
+            if (Position < log.StartPosition)
+            {
+                LakeLog.RecordsOnlyInRawZone(lake.Logger, Position, log.StartPosition);
+            }
+
+            _reader = log.OpenReader(Math.Min(Math.Max(Position, log.StartPosition), log.CommittedPosition));
             Position = _reader.Position;
         }
     }

@@ -40,4 +40,8 @@ internal static partial class LakeLog
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Erasure {JobId} failed; it is retried at the next start")]
     public static partial void ErasureFailed(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning,
+        Message = "The lake starts at log position {Watermark}, but the log keeps records only from {Oldest}: the records in between are in the raw zone only. Run 'weir replay' (with the server stopped) to load them")]
+    public static partial void RecordsOnlyInRawZone(ILogger logger, long watermark, long oldest);
 }
