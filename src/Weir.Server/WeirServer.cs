@@ -88,7 +88,14 @@ public sealed class WeirServer : IAsyncDisposable
             ArchiveDirectory = Path.Combine(options.DataDirectory, RawDirectoryName),
         }, loggerFactory, time);
         ServerLog.IngestLogOpened(_logger, EventLog.Directory, EventLog.Recovery.RecordsRecovered, EventLog.Recovery.TornBytesTruncated);
-        var lakeOptions = new LakeOptions { DataDirectory = options.DataDirectory, RetentionDays = RetentionOf };
+        var lakeOptions = new LakeOptions
+        {
+            DataDirectory = options.DataDirectory,
+            RetentionDays = RetentionOf,
+            DedupWindow = options.Lake.DedupWindow,
+            FlushRows = options.Lake.FlushRows,
+            FlushAge = options.Lake.FlushAge,
+        };
         Lake = Weir.Lake.Lake.Open(lake is null ? lakeOptions : lake(lakeOptions), EventLog, loggerFactory, time);
         ingest ??= new IngestServerOptions
         {

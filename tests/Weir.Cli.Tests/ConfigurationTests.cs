@@ -32,6 +32,31 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Lake_settings_come_from_weir_json_and_the_environment_overrides_them()
+    {
+        Assert.Equal(new LakeSettings(), WeirConfiguration.Load(Flags(), NoEnvironment).Lake);
+        WriteWeirJson("""{"dedupWindowHours": "48", "flushRows": "1000", "flushSeconds": "30"}""");
+
+        var fromFile = WeirConfiguration.Load(Flags(), NoEnvironment).Lake;
+        var fromEnvironment = WeirConfiguration.Load(Flags(), new Dictionary<string, string?> { ["WEIR_FLUSH_ROWS"] = "250" }).Lake;
+
+        Assert.Equal(new LakeSettings { DedupWindow = TimeSpan.FromHours(48), FlushRows = 1000, FlushAge = TimeSpan.FromSeconds(30) }, fromFile);
+        Assert.Equal(250, fromEnvironment.FlushRows);
+    }
+
+    [Theory]
+    [InlineData("WEIR_DEDUP_WINDOW_HOURS", "0", "'0' is not a whole number of hours, at least 1")]
+    [InlineData("WEIR_FLUSH_ROWS", "-5", "'-5' is not a whole number of rows, at least 1")]
+    [InlineData("WEIR_FLUSH_SECONDS", "soon", "'soon' is not a whole number of seconds, at least 1")]
+    public void Bad_lake_settings_are_errors_naming_the_setting(string variable, string value, string message)
+    {
+        var error = Assert.Single(LoadFails(Flags(), new Dictionary<string, string?> { [variable] = value }).Errors);
+
+        Assert.Equal(variable, error.Setting);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
     public void Data_folder_defaults_to_weir_data_in_the_working_directory()
     {
         Assert.Equal(Path.GetFullPath("weir-data"), new WeirOptions().DataDirectory);
@@ -245,7 +270,7 @@ public sealed class ConfigurationTests : IDisposable
             e =>
             {
                 Assert.Equal($"{WeirJsonPath}: colour", e.Setting);
-                Assert.Equal("unknown key; the keys are urls, logFormat, logLevel, ingestRateLimit, maxBacklogMb, minFreeDiskMb", e.Message);
+                Assert.Equal("unknown key; the keys are urls, logFormat, logLevel, ingestRateLimit, maxBacklogMb, minFreeDiskMb, dedupWindowHours, flushRows, flushSeconds", e.Message);
             },
             e =>
             {

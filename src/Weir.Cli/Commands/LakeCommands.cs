@@ -118,7 +118,14 @@ internal static class LakeCommands
         ArchiveDirectory = Path.Combine(options.DataDirectory, WeirServer.RawDirectoryName),
     });
 
-    private static LakeOptions LakeOptionsFor(WeirOptions options) => new() { DataDirectory = options.DataDirectory, BackgroundMaintenance = false };
+    private static LakeOptions LakeOptionsFor(WeirOptions options) => new()
+    {
+        DataDirectory = options.DataDirectory,
+        BackgroundMaintenance = false,
+        DedupWindow = options.Lake.DedupWindow,
+        FlushRows = options.Lake.FlushRows,
+        FlushAge = options.Lake.FlushAge,
+    };
 
     private static async Task<int> CompactThroughServerAsync(WeirOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {

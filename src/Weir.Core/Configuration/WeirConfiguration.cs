@@ -19,7 +19,7 @@ public static class WeirConfiguration
 
     private static readonly string[] LogFormatNames = ["text", "json"];
 
-    private static readonly string[] KnownFileKeys = ["urls", "logFormat", "logLevel", "ingestRateLimit", "maxBacklogMb", "minFreeDiskMb"];
+    private static readonly string[] KnownFileKeys = ["urls", "logFormat", "logLevel", "ingestRateLimit", "maxBacklogMb", "minFreeDiskMb", "dedupWindowHours", "flushRows", "flushSeconds"];
 
     /// <summary>
     /// Resolves and validates the options, and creates the data folder if it is missing.
@@ -52,6 +52,7 @@ public static class WeirConfiguration
             },
             AdminToken = ParseAdminToken(FromEnvironment(environment, WeirEnvironment.AdminToken), errors),
             Ingest = LoadIngest(environment, file, fileName, errors),
+            Lake = LoadLake(environment, file, fileName, errors),
         };
 
         return errors.Count == 0 ? options : throw new WeirConfigurationException(errors);
@@ -211,6 +212,32 @@ public static class WeirConfiguration
             MaxBacklogBytes = backlog is { } b ? ParseCount(b, long.MaxValue / Megabyte, "megabytes", errors) * Megabyte : defaults.MaxBacklogBytes,
             MinFreeDiskBytes = disk is { } d ? ParseCount(d, long.MaxValue / Megabyte, "megabytes, 0 to turn the check off", errors) * Megabyte : defaults.MinFreeDiskBytes,
         };
+    }
+
+    private static LakeSettings LoadLake(IReadOnlyDictionary<string, string?> environment, WeirJsonFile? file, string fileName, List<ConfigurationError> errors)
+    {
+        var defaults = new LakeSettings();
+        var window = Pick(null, string.Empty, environment, WeirEnvironment.DedupWindowHours, file?.DedupWindowHours, fileName, "dedupWindowHours");
+        var rows = Pick(null, string.Empty, environment, WeirEnvironment.FlushRows, file?.FlushRows, fileName, "flushRows");
+        var seconds = Pick(null, string.Empty, environment, WeirEnvironment.FlushSeconds, file?.FlushSeconds, fileName, "flushSeconds");
+        return new LakeSettings
+        {
+            DedupWindow = window is { } w ? TimeSpan.FromHours(ParsePositive(w, 24 * 366, "hours, at least 1", errors)) : defaults.DedupWindow,
+            FlushRows = rows is { } r ? (int)ParsePositive(r, 50_000_000, "rows, at least 1", errors) : defaults.FlushRows,
+            FlushAge = seconds is { } f ? TimeSpan.FromSeconds(ParsePositive(f, 86_400, "seconds, at least 1", errors)) : defaults.FlushAge,
+        };
+    }
+
+    private static long ParsePositive(Sourced value, long max, string unit, List<ConfigurationError> errors)
+    {
+        var before = errors.Count;
+        var count = ParseCount(value, max, unit, errors);
+        if (count < 1 && errors.Count == before)
+        {
+            errors.Add(new ConfigurationError(value.Setting, $"'{value.Value}' is not a whole number of {unit}"));
+        }
+
+        return Math.Max(count, 1);
     }
 
     private static long ParseCount(Sourced value, long max, string unit, List<ConfigurationError> errors)

@@ -12,6 +12,9 @@ public static class WeirEnvironment
     public const string AdminToken = "WEIR_ADMIN_TOKEN";
     public const string IngestRateLimit = "WEIR_INGEST_RATE_LIMIT";
     public const string MaxBacklogMb = "WEIR_MAX_BACKLOG_MB";
+    public const string DedupWindowHours = "WEIR_DEDUP_WINDOW_HOURS";
+    public const string FlushRows = "WEIR_FLUSH_ROWS";
+    public const string FlushSeconds = "WEIR_FLUSH_SECONDS";
     public const string MinFreeDiskMb = "WEIR_MIN_FREE_DISK_MB";
 
     /// <summary>A snapshot of this process's <c>WEIR_*</c> variables.</summary>

@@ -21,6 +21,12 @@ internal sealed class WeirJsonFile
 
     public string? MinFreeDiskMb { get; set; }
 
+    public string? DedupWindowHours { get; set; }
+
+    public string? FlushRows { get; set; }
+
+    public string? FlushSeconds { get; set; }
+
     /// <summary>Keys that are not settings. They are reported as errors rather than silently ignored.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? UnknownKeys { get; set; }

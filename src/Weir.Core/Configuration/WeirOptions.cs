@@ -20,6 +20,21 @@ public sealed record WeirOptions
     public string? AdminToken { get; init; }
 
     public IngestSettings Ingest { get; init; } = new();
+
+    public LakeSettings Lake { get; init; } = new();
+}
+
+/// <summary>How the lake de-duplicates and flushes. Only the environment and <c>weir.json</c> set these.</summary>
+public sealed record LakeSettings
+{
+    /// <summary>A repeated message id received within this long of the first copy is dropped. Default 7 days.</summary>
+    public TimeSpan DedupWindow { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Hot rows are written to Parquet once there are this many.</summary>
+    public int FlushRows { get; init; } = 500_000;
+
+    /// <summary>Hot rows are written to Parquet once the oldest has waited this long.</summary>
+    public TimeSpan FlushAge { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>When ingest sheds load. Only the environment and <c>weir.json</c> set these.</summary>
