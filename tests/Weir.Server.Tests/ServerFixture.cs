@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Weir.Core.Configuration;
+using Weir.Log;
 using Weir.Server.Ingest;
 
 namespace Weir.Server.Tests;
@@ -52,16 +53,23 @@ internal sealed class RunningServer : IAsyncDisposable
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("writeKey").GetString()!;
     }
 
-    /// <summary>Every record in the event log, as parsed JSON, in log order.</summary>
+    /// <summary>
+    /// Every record in the event log, the raw zone's archived segments included, as parsed JSON, in log order; erased
+    /// records (tombstones) are left out.
+    /// </summary>
     public List<JsonElement> LogRecords()
     {
-        var log = Server.EventLog;
         var records = new List<JsonElement>();
-        using var reader = log.OpenReader(log.StartPosition);
-        while (reader.Position < log.CommittedPosition)
+        using var reader = Server.EventLog.OpenReplay();
+        for (var batch = reader.Read(); batch.Count > 0; batch = reader.Read())
         {
-            foreach (var record in reader.Read())
+            foreach (var record in batch)
             {
+                if (LogTombstone.IsErased(record.Payload.Span))
+                {
+                    continue;
+                }
+
                 records.Add(JsonDocument.Parse(record.Payload).RootElement.Clone());
             }
         }

@@ -17,6 +17,9 @@ internal static class LakeEndpoints
 {
     private const int MaxBodyBytes = 16 * 1024;
 
+    /// <summary>The longest identifier an erasure takes, as <see cref="Lake.Lake.RequestErasure"/> checks it.</summary>
+    private const int MaxIdentifierLength = 1024;
+
     public static void MapLakeEndpoints(this RouteGroupBuilder api, Lake.Lake lake)
     {
         api.MapGet("/schema", (string? site_id) =>
@@ -84,22 +87,48 @@ internal static class LakeEndpoints
                     "give exactly one of userId and anonymousId, and optionally siteId, e.g. {\"siteId\":\"abc\",\"userId\":\"u-42\"}");
             }
 
+            if (body.SiteId is not null && !IsSiteId(body.SiteId))
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest,
+                    $"'{body.SiteId}' is not a site id: give an id as GET /api/v1/sites lists it (letters, digits, '-' and '_'), or leave siteId out to erase from every site",
+                    "siteId");
+            }
+
+            var (field, name, value) = body.UserId is not null
+                ? (ErasureField.UserId, "userId", body.UserId)
+                : (ErasureField.AnonymousId, "anonymousId", body.AnonymousId!);
+            if (value.Length is 0 or > MaxIdentifierLength)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, $"{name} must have 1 to {MaxIdentifierLength} characters", name);
+            }
+
             try
             {
-                var job = body.UserId is not null
-                    ? lake.RequestErasure(body.SiteId, ErasureField.UserId, body.UserId)
-                    : lake.RequestErasure(body.SiteId, ErasureField.AnonymousId, body.AnonymousId!);
+                var job = lake.RequestErasure(body.SiteId, field, value);
                 return Results.Json(ErasureResponse.From(job), ApiJsonContext.Default.ErasureResponse, statusCode: StatusCodes.Status202Accepted);
             }
             catch (ArgumentException ex)
             {
-                return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message);
+                return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message, ex.ParamName == "siteId" ? "siteId" : name);
             }
         });
 
         api.MapGet("/erasure/{id}", (string id) => lake.GetErasure(id) is { } job
             ? Results.Json(ErasureResponse.From(job), ApiJsonContext.Default.ErasureResponse)
             : ApiError.Result(StatusCodes.Status404NotFound, $"there is no erasure job '{id}'"));
+    }
+
+    private static bool IsSiteId(string siteId)
+    {
+        try
+        {
+            LakeLayout.CheckSiteId(siteId);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }
 

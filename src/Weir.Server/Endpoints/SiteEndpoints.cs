@@ -68,6 +68,13 @@ internal static class SiteEndpoints
                 return ApiError.Result(StatusCodes.Status400BadRequest, "the body must be a JSON object such as {\"retentionDays\":400}");
             }
 
+            // An empty object changes nothing rather than reading as "retentionDays: null", which would keep everything.
+            if (!body.HasRetentionDays)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest,
+                    "the body names no setting to change: give {\"retentionDays\":400}, or {\"retentionDays\":null} to keep everything", "retentionDays");
+            }
+
             try
             {
                 var site = sites.SetRetention(id, body.RetentionDays);
@@ -99,9 +106,25 @@ internal static class SiteEndpoints
 [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateSiteRequest(string? Domain, string? Timezone, IReadOnlyList<string>? AllowedOrigins, int? RetentionDays);
 
-/// <summary>The settings <c>PATCH /api/v1/sites/{id}</c> changes; today only retention (null keeps everything).</summary>
+/// <summary>The settings <c>PATCH /api/v1/sites/{id}</c> changes; today only retention. A setting the body leaves out is not changed.</summary>
 [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-internal sealed record UpdateSiteRequest(int? RetentionDays);
+internal sealed class UpdateSiteRequest
+{
+    /// <summary>Days of events the lake keeps; null keeps everything.</summary>
+    public int? RetentionDays
+    {
+        get;
+        set
+        {
+            field = value;
+            HasRetentionDays = true;
+        }
+    }
+
+    /// <summary>Whether the body named <see cref="RetentionDays"/>, even as null; the serializer sets it only then.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasRetentionDays { get; private set; }
+}
 
 internal sealed record SiteResponse(string Id, string Domain, string Timezone, string WriteKey, IReadOnlyList<string> AllowedOrigins, DateTimeOffset CreatedAt, int? RetentionDays)
 {
