@@ -110,7 +110,7 @@ public sealed class WeirServer : IAsyncDisposable
         _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);
-        api.MapLakeEndpoints(Lake);
+        api.MapLakeEndpoints(Lake, Sites);
 
         var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(OnStarted);

@@ -269,6 +269,22 @@ public sealed class LakeEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_known_site_with_nothing_flushed_has_an_empty_schema_and_an_erasure_for_an_unknown_site_is_404()
+    {
+        await using var server = await RunningServer.StartAsync(_data.Path);
+        var (siteId, _) = await CreateSiteAsync(server);
+        using var admin = server.AdminClient();
+
+        var schema = await admin.GetAsync($"/api/v1/schema?site_id={siteId}");
+        Assert.Equal(HttpStatusCode.OK, schema.StatusCode);
+        Assert.Empty((await Json(schema)).GetProperty("sites").GetProperty(siteId).GetProperty("events").EnumerateObject());
+
+        var erasure = await admin.PostAsync("/api/v1/erasure", JsonBody("{\"siteId\":\"nosuchsite\",\"userId\":\"u-1\"}"));
+        Assert.Equal(HttpStatusCode.NotFound, erasure.StatusCode);
+        Assert.Equal("siteId", (await Json(erasure)).GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Compaction_merges_a_days_files_into_one_and_answers_counts()
     {
         await using var server = await RunningServer.StartAsync(_data.Path);

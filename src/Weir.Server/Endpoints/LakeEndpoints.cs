@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Weir.Core.Sites;
 using Weir.Lake;
 using Weir.Lake.Catalog;
 using Weir.Lake.Maintenance;
@@ -20,7 +21,7 @@ internal static class LakeEndpoints
     /// <summary>The longest identifier an erasure takes, as <see cref="Lake.Lake.RequestErasure"/> checks it.</summary>
     private const int MaxIdentifierLength = 1024;
 
-    public static void MapLakeEndpoints(this RouteGroupBuilder api, Lake.Lake lake)
+    public static void MapLakeEndpoints(this RouteGroupBuilder api, Lake.Lake lake, SiteStore registry)
     {
         api.MapGet("/schema", (string? site_id) =>
         {
@@ -30,9 +31,18 @@ internal static class LakeEndpoints
                 return Results.Json(new SchemaResponse(sites), ApiJsonContext.Default.SchemaResponse);
             }
 
-            return sites.TryGetValue(site_id, out var schema)
-                ? Results.Json(new SchemaResponse(new Dictionary<string, SiteSchema>(StringComparer.Ordinal) { [site_id] = schema }), ApiJsonContext.Default.SchemaResponse)
-                : ApiError.Result(StatusCodes.Status404NotFound, $"the lake has no events of site '{site_id}' yet", "site_id");
+            if (!sites.TryGetValue(site_id, out var schema))
+            {
+                if (!registry.TryGetById(site_id, out _))
+                {
+                    return ApiError.Result(StatusCodes.Status404NotFound, $"there is no site with id '{site_id}'", "site_id");
+                }
+
+                // A site whose events have not reached a Parquet file yet: the schema grows at each flush.
+                schema = SiteSchema.Empty;
+            }
+
+            return Results.Json(new SchemaResponse(new Dictionary<string, SiteSchema>(StringComparer.Ordinal) { [site_id] = schema }), ApiJsonContext.Default.SchemaResponse);
         });
 
         api.MapGet("/lake", () =>
@@ -92,6 +102,11 @@ internal static class LakeEndpoints
                 return ApiError.Result(StatusCodes.Status400BadRequest,
                     $"'{body.SiteId}' is not a site id: give an id as GET /api/v1/sites lists it (letters, digits, '-' and '_'), or leave siteId out to erase from every site",
                     "siteId");
+            }
+
+            if (body.SiteId is not null && !registry.TryGetById(body.SiteId, out _))
+            {
+                return ApiError.Result(StatusCodes.Status404NotFound, $"there is no site with id '{body.SiteId}'", "siteId");
             }
 
             var (field, name, value) = body.UserId is not null
