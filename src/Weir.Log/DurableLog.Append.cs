@@ -175,7 +175,7 @@ public sealed partial class DurableLog
         var frame = SegmentFormat.FrameHeaderLength + payload.Length;
         while (true)
         {
-            Task space;
+            Task? space;
             ValueTask<long> commit = default;
             lock (_sync)
             {
@@ -186,7 +186,7 @@ public sealed partial class DurableLog
                     var waiter = _waiterPool.Rent(position, position);
                     _waiters.Add(waiter);
                     commit = waiter.AsValueTaskOfPosition();
-                    space = Task.CompletedTask;
+                    space = null;
                 }
                 else
                 {
@@ -194,7 +194,10 @@ public sealed partial class DurableLog
                 }
             }
 
-            if (space.IsCompleted)
+            // Enqueued: wait for the commit. Not enqueued: wait for room, then try again. The room signal may already be
+            // complete (the flusher freed space a moment ago, or not enough of it), so its state must not be read as
+            // "enqueued": that returned a default position for records that were never appended.
+            if (space is null)
             {
                 return await commit.ConfigureAwait(false);
             }
@@ -208,7 +211,7 @@ public sealed partial class DurableLog
     {
         while (true)
         {
-            Task space;
+            Task? space;
             ValueTask<long> commit = default;
             lock (_sync)
             {
@@ -216,7 +219,7 @@ public sealed partial class DurableLog
                 if (_active.Length - _activeLength >= total)
                 {
                     commit = EnqueueBatchWithWaiter(records.Span, positions.Span);
-                    space = Task.CompletedTask;
+                    space = null;
                 }
                 else
                 {
@@ -224,7 +227,10 @@ public sealed partial class DurableLog
                 }
             }
 
-            if (space.IsCompleted)
+            // Enqueued: wait for the commit. Not enqueued: wait for room, then try again. The room signal may already be
+            // complete (the flusher freed space a moment ago, or not enough of it), so its state must not be read as
+            // "enqueued": that returned a default position for records that were never appended.
+            if (space is null)
             {
                 return await commit.ConfigureAwait(false);
             }
