@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Weir.Core.IO;
 using Weir.DuckDb;
 using Weir.Lake.Catalog;
 using Weir.Lake.Loading;
@@ -50,7 +51,9 @@ public sealed partial class Lake : IAsyncDisposable
         var catalog = CatalogStore.Open(layout.Root);
         var removed = RemoveLeftovers(layout, catalog.Current);
 
-        var config = new DuckDbConfig { Threads = options.Threads, MemoryLimit = options.MemoryLimit };
+        // The hot table lives in memory until the next flush drops it: DuckDB's automatic checkpoints would only
+        // compress it over and over while the loader appends (they cost the loader more than half its time).
+        var config = new DuckDbConfig { Threads = options.Threads, MemoryLimit = options.MemoryLimit }.Set("checkpoint_threshold", "1TB");
         var database = DuckDbDatabase.Open(DuckDbDatabase.InMemory, config);
         DuckDbConnection? control = null;
         try
@@ -179,6 +182,29 @@ public sealed partial class Lake : IAsyncDisposable
     /// Deletes what a crash can leave behind: <c>.tmp</c> files, and Parquet files the catalog does not name (written by
     /// a flush or a rewrite that never committed; their rows are still in the log or in the files they were to replace).
     /// </summary>
-    private static int RemoveLeftovers(LakeLayout layout, CatalogSnapshot snapshot) =>
-        Maintenance.LakeCleanup.RemoveOrphans(layout, snapshot).Count;
+    /// <remarks>
+    /// The temporary copies of the catalog and of erasure jobs (<see cref="DurableFile"/> writes <c>&lt;name&gt;.tmp</c>,
+    /// then renames it) were never renamed, so they say nothing the files they were to replace do not; and a job's may
+    /// hold the identifier to erase, which must not outlive the erasure that a retried request runs.
+    /// </remarks>
+    private static int RemoveLeftovers(LakeLayout layout, CatalogSnapshot snapshot)
+    {
+        var removed = Maintenance.LakeCleanup.RemoveOrphans(layout, snapshot).Count;
+        if (Maintenance.MaintenanceCommon.DeleteFile(Path.Combine(layout.Root, CatalogStore.FileName + ".tmp")))
+        {
+            removed++;
+        }
+
+        var erasures = Path.Combine(layout.Root, ErasureDirectoryName);
+        if (Directory.Exists(erasures))
+        {
+            foreach (var temporary in Directory.GetFiles(erasures, "*.tmp"))
+            {
+                File.Delete(temporary);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
 }
