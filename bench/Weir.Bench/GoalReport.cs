@@ -3,7 +3,7 @@ using BenchmarkDotNet.Reports;
 
 namespace Weir.Bench;
 
-/// <summary>Turns BenchmarkDotNet summaries into one line per performance goal: measured, reference, ratio, verdict.</summary>
+/// <summary>Turns BenchmarkDotNet summaries (or figures measured otherwise) into one line per performance goal: measured, reference, ratio, verdict.</summary>
 internal sealed class GoalReport(int rows)
 {
     private readonly List<(string Line, bool Met)> _lines = [];
@@ -49,7 +49,8 @@ internal sealed class GoalReport(int rows)
         }
     }
 
-    private void Add(string line, bool met) => _lines.Add((line, met));
+    /// <summary>A goal line measured without BenchmarkDotNet (the lake suite times whole runs itself).</summary>
+    public void Add(string line, bool met) => _lines.Add((line, met));
 
     private static BenchmarkReport Report(Summary summary, string method)
     {

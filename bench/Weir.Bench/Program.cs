@@ -11,11 +11,15 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Weir.Bench;
 using Weir.Bench.DuckDb;
 using Weir.Bench.Ingest;
+using Weir.Bench.Lake;
 
 // Usage: weir-bench duckdb [--rows N] [--iterations N]
 //        weir-bench noop-server --urls URL   (the no-op Kestrel reference of bench/ingest/run.sh)
 //        weir-bench load URL RATE SECONDS CONNECTIONS BODY-FILE   (open-loop load, auth from WEIR_BENCH_AUTH)
-// Prints BenchmarkDotNet's tables, then one line per goal with the ratio against the reference measured in this run.
+//        weir-bench freshness RATE SECONDS FLUSH-ROWS   (ack-to-visible delay of the lake under steady load)
+//        weir-bench lake [--events N] [--compact-events N] [--compact-files N] [--with-context] [--message-ids random|v7] [--no-fail]
+// duckdb prints BenchmarkDotNet's tables, lake its own timings (it times whole runs: see bench/lake/run.sh); both end with
+// one line per goal with the ratio against the reference measured in this run.
 if (args is ["noop-server", "--urls", var noopUrls])
 {
     return await NoopServer.RunAsync(noopUrls);
@@ -28,10 +32,21 @@ if (args is ["load", var loadUrl, var loadRate, var loadSeconds, var loadConnect
         loadBody, Environment.GetEnvironmentVariable("WEIR_BENCH_AUTH"));
 }
 
+if (args is ["freshness", var freshRate, var freshSeconds, var freshFlushRows])
+{
+    return await Weir.Bench.Freshness.FreshnessBenchmark.RunAsync(int.Parse(freshRate, CultureInfo.InvariantCulture),
+        int.Parse(freshSeconds, CultureInfo.InvariantCulture), int.Parse(freshFlushRows, CultureInfo.InvariantCulture));
+}
+
+if (args is ["lake", .. var lakeArgs])
+{
+    return LakeBenchOptions.Parse(lakeArgs) is { } lakeOptions ? await LakeSuite.RunAsync(lakeOptions) : 2;
+}
+
 var options = BenchOptions.Parse(args);
 if (options.Suite != "duckdb")
 {
-    Console.Error.WriteLine($"Unknown suite '{options.Suite}'. Suites: duckdb");
+    Console.Error.WriteLine($"Unknown suite '{options.Suite}'. Suites: duckdb, lake");
     return 2;
 }
 
