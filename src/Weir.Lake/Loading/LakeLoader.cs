@@ -333,40 +333,39 @@ internal sealed class LakeLoader : IDisposable
         var now = _lake.Time.GetUtcNow();
         var written = new List<CatalogFile>();
         long rows = 0, bytes = 0;
-        // One sort of the hot rows by partition, then one COPY per partition that reads only its own row groups (the
-        // table is sorted, so DuckDB's zone maps skip the rest): late events spread a flush over many partitions.
-        _connection.Execute(
-            $"CREATE OR REPLACE TEMP TABLE {FlushTable} AS SELECT *, {EventsView.EventDateExpression} AS {Sql.Identifier(EventColumns.EventDate)} " +
-            $"FROM {Sql.Identifier(HotTable.Name)} ORDER BY {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)}, \"timestamp\"");
+        // The partitions and what the catalog records of each, from the hot table in one pass.
+        var partitions = HotPartitions();
+        var sorted = partitions.Count > 1;
+        if (sorted)
+        {
+            // Late events spread a flush over many partitions: one sort of the hot rows by partition, then one COPY per
+            // partition that reads only its own row groups (DuckDB's zone maps skip the rest of the sorted table).
+            _connection.Execute(
+                $"CREATE OR REPLACE TEMP TABLE {FlushTable} AS SELECT *, {EventsView.EventDateExpression} AS {Sql.Identifier(EventColumns.EventDate)} " +
+                $"FROM {Sql.Identifier(HotTable.Name)} ORDER BY {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)}, \"timestamp\"");
+        }
+
         try
         {
-            foreach (var (siteId, date) in FlushPartitions())
+            foreach (var partition in partitions)
             {
-                var source = $"(SELECT * FROM {FlushTable} WHERE {Sql.Identifier(EventColumns.SiteId)} = {Sql.Literal(siteId)} " +
-                    $"AND {Sql.Identifier(EventColumns.EventDate)} = DATE '{date:yyyy-MM-dd}')";
-                if (_files.Write(_connection, source, siteId, date, name) is { } file)
-                {
-                    written.Add(new CatalogFile
-                    {
-                        Path = _lake.Layout.Relative(file.Path),
-                        SiteId = siteId,
-                        EventDate = date,
-                        Rows = file.Rows,
-                        Bytes = file.Bytes,
-                        MinTimestamp = file.MinTimestamp,
-                        MaxTimestamp = file.MaxTimestamp,
-                        LogStart = start,
-                        LogEnd = end,
-                        CreatedAt = now,
-                    });
-                    rows += file.Rows;
-                    bytes += file.Bytes;
-                }
+                // With one partition (the common case: today's events of one site) every hot row belongs to it.
+                var source = sorted
+                    ? $"(SELECT * FROM {FlushTable} WHERE {Sql.Identifier(EventColumns.SiteId)} = {Sql.Literal(partition.SiteId)} " +
+                      $"AND {Sql.Identifier(EventColumns.EventDate)} = DATE '{partition.Date:yyyy-MM-dd}')"
+                    : Sql.Identifier(HotTable.Name);
+                var file = _files.Write(_connection, source, partition.SiteId, partition.Date, name, partition.Stats);
+                written.Add(file.ToCatalogFile(_lake.Layout.Relative(file.Path), start, end, now));
+                rows += file.Rows;
+                bytes += file.Bytes;
             }
         }
         finally
         {
-            _connection.Execute($"DROP TABLE IF EXISTS {FlushTable}");
+            if (sorted)
+            {
+                _connection.Execute($"DROP TABLE IF EXISTS {FlushTable}");
+            }
         }
 
         _dedup.Persist(end);
@@ -439,20 +438,25 @@ internal sealed class LakeLoader : IDisposable
         _decoder.Dispose();
     }
 
-    private List<(string SiteId, DateOnly Date)> FlushPartitions()
+    private List<(string SiteId, DateOnly Date, PartitionStats Stats)> HotPartitions()
     {
-        var partitions = new List<(string, DateOnly)>();
+        var partitions = new List<(string, DateOnly, PartitionStats)>();
         using var result = _connection.Query(
-            $"SELECT DISTINCT {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)} FROM {FlushTable} ORDER BY ALL");
+            $"SELECT {Sql.Identifier(EventColumns.SiteId)}, {EventsView.EventDateExpression} AS d, count(*), min(\"timestamp\"), max(\"timestamp\") " +
+            $"FROM {Sql.Identifier(HotTable.Name)} GROUP BY ALL ORDER BY ALL");
         while (result.NextChunk() is { } chunk)
         {
             using (chunk)
             {
                 var sites = chunk.GetVector(0);
                 var dates = chunk.GetVector(1);
+                var counts = chunk.GetVector(2);
+                var min = chunk.GetVector(3);
+                var max = chunk.GetVector(4);
                 for (var i = 0; i < chunk.RowCount; i++)
                 {
-                    partitions.Add((sites.GetString(i), dates.GetDate(i)));
+                    partitions.Add((sites.GetString(i), dates.GetDate(i),
+                        new PartitionStats(counts.GetInt64(i), min.GetDateTimeOffset(i), max.GetDateTimeOffset(i))));
                 }
             }
         }

@@ -184,19 +184,7 @@ public sealed class Compactor
 
         BeforeCommit?.Invoke(group);
         var now = _time.GetUtcNow();
-        var output = written is null ? null : new CatalogFile
-        {
-            Path = name.Relative,
-            SiteId = group.SiteId,
-            EventDate = group.EventDate,
-            Rows = written.Rows,
-            Bytes = written.Bytes,
-            MinTimestamp = written.MinTimestamp,
-            MaxTimestamp = written.MaxTimestamp,
-            LogStart = group.LogStart,
-            LogEnd = group.LogEnd,
-            CreatedAt = now,
-        };
+        var output = written?.ToCatalogFile(name.Relative, group.LogStart, group.LogEnd, now);
 
         // A commit that throws may still have reached the disk (see CatalogStore.Commit), so the merged file is kept
         // then: the start-up cleanup deletes it if the catalog turns out not to name it.

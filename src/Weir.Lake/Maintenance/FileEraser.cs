@@ -269,19 +269,7 @@ public sealed class FileEraser
 
         BeforeCommit?.Invoke(file);
         var now = _time.GetUtcNow();
-        var output = written is null ? null : new CatalogFile
-        {
-            Path = name.Relative,
-            SiteId = file.SiteId,
-            EventDate = file.EventDate,
-            Rows = written.Rows,
-            Bytes = written.Bytes,
-            MinTimestamp = written.MinTimestamp,
-            MaxTimestamp = written.MaxTimestamp,
-            LogStart = file.LogStart,
-            LogEnd = file.LogEnd,
-            CreatedAt = now,
-        };
+        var output = written?.ToCatalogFile(name.Relative, file.LogStart, file.LogEnd, now);
         var committed = MaintenanceCommon.TryCommit(_commit, connection, current =>
             MaintenanceCommon.AllListed(current, [file]) && !MaintenanceCommon.Named(current, name.Relative)
                 ? Compactor.Swap(current, [file], output, now + (deletion.Grace ?? TimeSpan.Zero))
