@@ -96,6 +96,10 @@ step "Benchmark smoke run (small data; ratios are not meaningful at this size)"
 bench_status=0
 dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll duckdb --rows 200000 --iterations 1 --no-fail | tail -n 6 || bench_status=$?
 if [ "$bench_status" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+lake_status=0
+dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll lake --events 20000 --compact-events 20000 --no-fail | grep -E '^(MET|MISS)' || lake_status=$?
+dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll freshness 2000 3 5000 | tail -n 2 || lake_status=$?
+if [ "$lake_status" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); bench_status=$lake_status; fi
 
 echo
 echo "tests: $passed passed, $failed failed"
