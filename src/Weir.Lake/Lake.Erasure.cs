@@ -67,6 +67,9 @@ public sealed record ErasureJob
 /// </summary>
 public sealed partial class Lake
 {
+    /// <summary>The longest identifier an erasure accepts.</summary>
+    public const int MaxErasureIdentifierLength = 1024;
+
     private const string ErasureDirectoryName = "erasure";
     private readonly ConcurrentDictionary<string, ErasureJob> _erasures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<ErasureJob>> _erasureWaiters = new(StringComparer.Ordinal);
@@ -78,9 +81,9 @@ public sealed partial class Lake
     public ErasureJob RequestErasure(string? siteId, ErasureField field, string value)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (string.IsNullOrEmpty(value) || value.Length > 1024)
+        if (string.IsNullOrEmpty(value) || value.Length > MaxErasureIdentifierLength)
         {
-            throw new ArgumentException("The identifier to erase must have 1 to 1024 characters.", nameof(value));
+            throw new ArgumentException($"The identifier to erase must have 1 to {MaxErasureIdentifierLength} characters.", nameof(value));
         }
 
         if (siteId is not null)

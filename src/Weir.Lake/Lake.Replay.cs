@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Weir.Core.IO;
+using Weir.Lake.Loading;
 using Weir.Log;
 
 namespace Weir.Lake;
@@ -36,7 +37,7 @@ public sealed partial class Lake
         time ??= TimeProvider.System;
         var started = time.GetTimestamp();
         var layout = new LakeLayout(options.DataDirectory);
-        var staging = Path.Combine(layout.Root + ReplayDirectoryName);
+        var staging = layout.Root + ReplayDirectoryName;
         if (Directory.Exists(staging))
         {
             Directory.Delete(staging, recursive: true);
@@ -117,10 +118,8 @@ public sealed partial class Lake
         Directory.Delete(staging, recursive: true);
 
         // The loader goes on from the end of the replay; the log may forget what the rebuilt lake holds.
-        log.RegisterConsumer(LakeLoaderConsumer);
-        log.Checkpoint(LakeLoaderConsumer, result.Watermark);
+        log.RegisterConsumer(LakeLoader.ConsumerName);
+        log.Checkpoint(LakeLoader.ConsumerName, result.Watermark);
         return result with { Duration = time.GetElapsedTime(started) };
     }
-
-    private const string LakeLoaderConsumer = Loading.LakeLoader.ConsumerName;
 }

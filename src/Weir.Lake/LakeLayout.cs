@@ -42,12 +42,28 @@ public sealed class LakeLayout
     public static void CheckSiteId(string siteId)
     {
         ArgumentException.ThrowIfNullOrEmpty(siteId);
+        if (!IsSiteId(siteId))
+        {
+            throw new ArgumentException($"'{siteId}' is not a site id: only letters, digits, '-' and '_' may appear in a partition folder.", nameof(siteId));
+        }
+    }
+
+    /// <summary>Whether <paramref name="siteId"/> has the shape of a site id (non-empty; letters, digits, '-' and '_').</summary>
+    public static bool IsSiteId(string? siteId)
+    {
+        if (string.IsNullOrEmpty(siteId))
+        {
+            return false;
+        }
+
         foreach (var c in siteId)
         {
             if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
             {
-                throw new ArgumentException($"'{siteId}' is not a site id: only letters, digits, '-' and '_' may appear in a partition folder.", nameof(siteId));
+                return false;
             }
         }
+
+        return true;
     }
 }

@@ -82,20 +82,9 @@ public sealed class WeirServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("Weir.Server");
 
         // Recovery runs here, before the server listens: a corrupt log stops start-up with its own message.
-        EventLog = DurableLog.Open(new LogOptions
-        {
-            Directory = Path.Combine(options.DataDirectory, LogDirectoryName),
-            ArchiveDirectory = Path.Combine(options.DataDirectory, RawDirectoryName),
-        }, loggerFactory, time);
+        EventLog = DurableLog.Open(LogOptionsFor(options.DataDirectory), loggerFactory, time);
         ServerLog.IngestLogOpened(_logger, EventLog.Directory, EventLog.Recovery.RecordsRecovered, EventLog.Recovery.TornBytesTruncated);
-        var lakeOptions = new LakeOptions
-        {
-            DataDirectory = options.DataDirectory,
-            RetentionDays = RetentionOf,
-            DedupWindow = options.Lake.DedupWindow,
-            FlushRows = options.Lake.FlushRows,
-            FlushAge = options.Lake.FlushAge,
-        };
+        var lakeOptions = LakeOptionsFor(options) with { RetentionDays = RetentionOf };
         Lake = Weir.Lake.Lake.Open(lake is null ? lakeOptions : lake(lakeOptions), EventLog, loggerFactory, time);
         ingest ??= new IngestServerOptions
         {
@@ -116,6 +105,26 @@ public sealed class WeirServer : IAsyncDisposable
         lifetime.ApplicationStarted.Register(OnStarted);
         lifetime.ApplicationStopping.Register(() => ServerLog.ServerStopping(_logger));
         lifetime.ApplicationStopped.Register(() => ServerLog.ServerStopped(_logger));
+    }
+
+    /// <summary>The log of a data folder, with its raw zone, as the server and the CLI's lake commands open it.</summary>
+    public static LogOptions LogOptionsFor(string dataDirectory) => new()
+    {
+        Directory = Path.Combine(dataDirectory, LogDirectoryName),
+        ArchiveDirectory = Path.Combine(dataDirectory, RawDirectoryName),
+    };
+
+    /// <summary>The lake's options from Weir's settings (without the sites' retention, which only the server knows).</summary>
+    public static LakeOptions LakeOptionsFor(WeirOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new LakeOptions
+        {
+            DataDirectory = options.DataDirectory,
+            DedupWindow = options.Lake.DedupWindow,
+            FlushRows = options.Lake.FlushRows,
+            FlushAge = options.Lake.FlushAge,
+        };
     }
 
     /// <summary>The admin API's bearer token; <see cref="AdminToken.WasGenerated"/> says whether this start created it.</summary>

@@ -112,20 +112,9 @@ internal static class LakeCommands
         }
     }
 
-    private static DurableLog OpenLog(WeirOptions options) => DurableLog.Open(new LogOptions
-    {
-        Directory = Path.Combine(options.DataDirectory, WeirServer.LogDirectoryName),
-        ArchiveDirectory = Path.Combine(options.DataDirectory, WeirServer.RawDirectoryName),
-    });
+    private static DurableLog OpenLog(WeirOptions options) => DurableLog.Open(WeirServer.LogOptionsFor(options.DataDirectory));
 
-    private static LakeOptions LakeOptionsFor(WeirOptions options) => new()
-    {
-        DataDirectory = options.DataDirectory,
-        BackgroundMaintenance = false,
-        DedupWindow = options.Lake.DedupWindow,
-        FlushRows = options.Lake.FlushRows,
-        FlushAge = options.Lake.FlushAge,
-    };
+    private static LakeOptions LakeOptionsFor(WeirOptions options) => WeirServer.LakeOptionsFor(options) with { BackgroundMaintenance = false };
 
     private static async Task<int> CompactThroughServerAsync(WeirOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using Weir.Core.IO;
+using Weir.Log.Format;
 
 namespace Weir.Lake.Loading;
 
@@ -61,8 +62,7 @@ internal sealed class DedupWindow
     /// <summary>Ids remembered (some may be older than the window until the next purge).</summary>
     public int Count => _count;
 
-    /// <summary>Files in the window's folder, for tests and status.</summary>
-    public int FileCount => Directory.Exists(_directory) ? Directory.GetFiles(_directory, "*" + Extension).Length : 0;
+    private int FileCount => Directory.Exists(_directory) ? Directory.GetFiles(_directory, "*" + Extension).Length : 0;
 
     /// <summary>
     /// Remembers the id and returns true, or returns false when it was received within the window before (a duplicate,
@@ -78,24 +78,18 @@ internal sealed class DedupWindow
 
         var high = (ulong)(key >> 64);
         var low = (ulong)key;
-        var mask = _hour.Length - 1;
-        var slot = (int)low & mask;
-        while (_hour[slot] != 0)
+        var slot = Probe(high, low);
+        if (_hour[slot] != 0)
         {
-            if (_low[slot] == low && _high[slot] == high)
+            if (hour - _hour[slot] <= _windowHours)
             {
-                if (hour - _hour[slot] <= _windowHours)
-                {
-                    return false;
-                }
-
-                // Seen, but longer ago than the window: a new event that reuses an old id.
-                _hour[slot] = hour;
-                AddPending(high, low, hour);
-                return true;
+                return false;
             }
 
-            slot = (slot + 1) & mask;
+            // Seen, but longer ago than the window: a new event that reuses an old id.
+            _hour[slot] = hour;
+            AddPending(high, low, hour);
+            return true;
         }
 
         _high[slot] = high;
@@ -181,19 +175,6 @@ internal sealed class DedupWindow
         DurableFile.SyncDirectory(_directory);
     }
 
-    /// <summary>Forgets everything, in memory and on disk (replay starts the lake over).</summary>
-    public void Reset()
-    {
-        Array.Clear(_hour);
-        _count = 0;
-        _latestHour = 0;
-        _pendingCount = 0;
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
-
     private static int HourOf(DateTimeOffset time) => (int)Math.Max(1, time.ToUnixTimeSeconds() / 3600);
 
     private string PathOf(long position) => Path.Combine(_directory, position.ToString("D20", CultureInfo.InvariantCulture) + Extension);
@@ -260,6 +241,19 @@ internal sealed class DedupWindow
         }
     }
 
+    /// <summary>The slot holding the key, or the free slot where it belongs (linear probing).</summary>
+    private int Probe(ulong high, ulong low)
+    {
+        var mask = _hour.Length - 1;
+        var slot = (int)low & mask;
+        while (_hour[slot] != 0 && (_low[slot] != low || _high[slot] != high))
+        {
+            slot = (slot + 1) & mask;
+        }
+
+        return slot;
+    }
+
     /// <summary>Inserts or keeps the later hour; used when loading, where the same id may come from several files.</summary>
     private void Insert(ulong high, ulong low, int hour)
     {
@@ -268,17 +262,11 @@ internal sealed class DedupWindow
             Reinsert(_hour.Length * 2, 0);
         }
 
-        var mask = _hour.Length - 1;
-        var slot = (int)low & mask;
-        while (_hour[slot] != 0)
+        var slot = Probe(high, low);
+        if (_hour[slot] != 0)
         {
-            if (_low[slot] == low && _high[slot] == high)
-            {
-                _hour[slot] = Math.Max(_hour[slot], hour);
-                return;
-            }
-
-            slot = (slot + 1) & mask;
+            _hour[slot] = Math.Max(_hour[slot], hour);
+            return;
         }
 
         _high[slot] = high;
@@ -315,7 +303,7 @@ internal sealed class DedupWindow
             offset += EntryBytes;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(offset), Checksum(bytes.AsSpan(0, offset)));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(offset), Crc32C.Compute(bytes.AsSpan(0, offset)));
         return bytes;
     }
 
@@ -325,7 +313,7 @@ internal sealed class DedupWindow
         var body = bytes.Length - 4;
         if (bytes.Length < HeaderBytes + 4 || !bytes.AsSpan(0, 8).SequenceEqual(Magic)
             || BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8)) * EntryBytes != body - HeaderBytes
-            || BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(body)) != Checksum(bytes.AsSpan(0, body)))
+            || BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(body)) != Crc32C.Compute(bytes.AsSpan(0, body)))
         {
             // Written durably before its flush committed, so damage is not a crash's doing. Losing it would only let
             // duplicates through until compaction drops them, but say so rather than guess.
@@ -339,22 +327,5 @@ internal sealed class DedupWindow
             Insert(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset)), BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset + 8)), hour);
             _latestHour = Math.Max(_latestHour, hour);
         }
-    }
-
-    private static uint Checksum(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        while (data.Length >= 8)
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            data = data[8..];
-        }
-
-        foreach (var b in data)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-
-        return ~crc;
     }
 }

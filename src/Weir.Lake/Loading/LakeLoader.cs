@@ -372,12 +372,8 @@ internal sealed class LakeLoader : IDisposable
         var schema = _schema;
         _lake.Commit(snapshot => schema.MergeInto(snapshot with { Files = [.. snapshot.Files, .. written], Watermark = end }), _connection);
 
-        // The view no longer reads hot rows below the watermark, so emptying the table is invisible to queries. A new
-        // table instead of a DELETE gives its memory back.
-        _appender.Dispose();
-        _connection.Execute($"BEGIN TRANSACTION; DROP TABLE {Sql.Identifier(HotTable.Name)}; {HotTable.CreateStatement}; COMMIT");
-        _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender);
+        // The view no longer reads hot rows below the watermark, so emptying the table is invisible to queries.
+        RecreateHotTable();
         _hotRows = 0;
         _firstUnflushed = 0;
         _flushes++;
@@ -395,20 +391,12 @@ internal sealed class LakeLoader : IDisposable
     /// </summary>
     public void ResetFromWatermark()
     {
-        _appender.Dispose();
-        _connection.Execute($"BEGIN TRANSACTION; DROP TABLE IF EXISTS {Sql.Identifier(HotTable.Name)}; {HotTable.CreateStatement}; COMMIT");
-        _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender);
+        RecreateHotTable();
         _schema = new SchemaAccumulator();
         _dedup = new DedupWindow(_lake.Layout.Root, _lake.Options.DedupWindow);
         _dedup.Load(_lake.Catalog.Current.Watermark);
         Position = _lake.Catalog.Current.Watermark;
-        if (_log is not null)
-        {
-            _reader?.Dispose();
-            _reader = _log.OpenReader(Position);
-        }
-
+        ReopenReader();
         _hotRows = 0;
         _firstUnflushed = 0;
         _unpublished = false;
@@ -427,15 +415,21 @@ internal sealed class LakeLoader : IDisposable
         }
     }
 
-    /// <summary>Starts the lake over: the dedup window is emptied (replay rebuilds it from the records).</summary>
-    public void ResetDedup() => _dedup.Reset();
-
     public void Dispose()
     {
         _reader?.Dispose();
         _appender.Dispose();
         _connection.Dispose();
         _decoder.Dispose();
+    }
+
+    /// <summary>An empty hot table and an appender on it. A new table instead of a DELETE gives the old rows' memory back.</summary>
+    private void RecreateHotTable()
+    {
+        _appender.Dispose();
+        _connection.Execute($"BEGIN TRANSACTION; DROP TABLE IF EXISTS {Sql.Identifier(HotTable.Name)}; {HotTable.CreateStatement}; COMMIT");
+        _appender = HotTable.CreateAppender(_connection);
+        _writer = new HotRowWriter(_appender);
     }
 
     private List<(string SiteId, DateOnly Date, PartitionStats Stats)> HotPartitions()

@@ -8,8 +8,9 @@ namespace Weir.Log.Format;
 /// <summary>
 /// CRC-32C (Castagnoli), computed with the processor's CRC32 instruction through <see cref="BitOperations.Crc32C(uint, ulong)"/>,
 /// eight bytes at a time. Standard parameters: initial value and final xor 0xFFFFFFFF, so "123456789" gives 0xE3069283.
+/// Public because Weir's other durable files (the lake's de-duplication files) check themselves the same way.
 /// </summary>
-internal static class Crc32C
+public static class Crc32C
 {
     /// <summary>The checksum of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(~0u, data);

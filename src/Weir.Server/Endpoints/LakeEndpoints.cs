@@ -19,7 +19,7 @@ internal static class LakeEndpoints
     private const int MaxBodyBytes = 16 * 1024;
 
     /// <summary>The longest identifier an erasure takes, as <see cref="Lake.Lake.RequestErasure"/> checks it.</summary>
-    private const int MaxIdentifierLength = 1024;
+    private const int MaxIdentifierLength = Lake.Lake.MaxErasureIdentifierLength;
 
     public static void MapLakeEndpoints(this RouteGroupBuilder api, Lake.Lake lake, SiteStore registry)
     {
@@ -97,7 +97,7 @@ internal static class LakeEndpoints
                     "give exactly one of userId and anonymousId, and optionally siteId, e.g. {\"siteId\":\"abc\",\"userId\":\"u-42\"}");
             }
 
-            if (body.SiteId is not null && !IsSiteId(body.SiteId))
+            if (body.SiteId is not null && !LakeLayout.IsSiteId(body.SiteId))
             {
                 return ApiError.Result(StatusCodes.Status400BadRequest,
                     $"'{body.SiteId}' is not a site id: give an id as GET /api/v1/sites lists it (letters, digits, '-' and '_'), or leave siteId out to erase from every site",
@@ -131,19 +131,6 @@ internal static class LakeEndpoints
         api.MapGet("/erasure/{id}", (string id) => lake.GetErasure(id) is { } job
             ? Results.Json(ErasureResponse.From(job), ApiJsonContext.Default.ErasureResponse)
             : ApiError.Result(StatusCodes.Status404NotFound, $"there is no erasure job '{id}'"));
-    }
-
-    private static bool IsSiteId(string siteId)
-    {
-        try
-        {
-            LakeLayout.CheckSiteId(siteId);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }
 
