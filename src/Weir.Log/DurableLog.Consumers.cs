@@ -135,14 +135,18 @@ public sealed partial class DurableLog
     public LogReader OpenReader(string consumer) => new(this, GetCheckpoint(consumer), consumer);
 
     /// <summary>Opens a reader at <paramref name="position"/> (a record boundary), for records still in the log.</summary>
-    public LogReader OpenReader(long position)
+    /// <param name="position">Where to start reading.</param>
+    /// <param name="retainPreviousBatch">
+    /// Keep each batch valid until the read after next, not just until the next read (two buffers instead of one).
+    /// </param>
+    public LogReader OpenReader(long position, bool retainPreviousBatch = false)
     {
         if (position < 0 || position > CommittedPosition)
         {
             throw new ArgumentOutOfRangeException(nameof(position), position, "The position must lie between 0 and the committed position.");
         }
 
-        return new LogReader(this, position, consumer: null);
+        return new LogReader(this, position, consumer: null, retainPreviousBatch);
     }
 
     /// <summary>

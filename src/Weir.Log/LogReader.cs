@@ -7,26 +7,42 @@ namespace Weir.Log;
 
 /// <summary>
 /// Reads records in order, in batches, and never past the committed position: it cannot see a record that a crash could
-/// take back. Not thread-safe: one reader per consuming task. Records of a batch are valid until the next read.
+/// take back. Not thread-safe: one reader per consuming task. Records of a batch are valid until the next read or, for a
+/// reader that retains the previous batch, until the read after it: the consumer can then work on one batch on other
+/// threads while it reads the next.
 /// </summary>
 public sealed class LogReader : IDisposable
 {
-    private const int MinimumBuffer = 256 << 10;
+    // 1 MiB holds about 1 300 typical records: few enough reads that a consumer's cost per batch is small.
+    private const int MinimumBuffer = 1 << 20;
 
     private readonly DurableLog _log;
-    private readonly LogRecordBatch _batch = new();
+    private readonly LogRecordBatch[] _batches;
+    private readonly byte[][] _buffers;
+    private int _slot;
+    private LogRecordBatch _batch;
     private byte[] _buffer;
     private Segment? _segment;
     private SafeFileHandle? _handle;
     private int _segmentMaxPayload;
     private bool _disposed;
 
-    internal LogReader(DurableLog log, long position, string? consumer)
+    internal LogReader(DurableLog log, long position, string? consumer, bool retainPreviousBatch = false)
     {
         _log = log;
         Position = position;
         Consumer = consumer;
-        _buffer = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
+        var slots = retainPreviousBatch ? 2 : 1;
+        _batches = new LogRecordBatch[slots];
+        _buffers = new byte[slots][];
+        for (var i = 0; i < slots; i++)
+        {
+            _batches[i] = new LogRecordBatch();
+            _buffers[i] = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
+        }
+
+        _batch = _batches[0];
+        _buffer = _buffers[0];
     }
 
     /// <summary>The position of the next record to read: checkpoint this after processing a batch.</summary>
@@ -44,6 +60,14 @@ public sealed class LogReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        if (_batches.Length > 1 && _batch.Count > 0)
+        {
+            // An empty batch holds nothing to keep, so empty reads (while waiting for records) do not use up the other slot.
+            _slot ^= 1;
+            _batch = _batches[_slot];
+            _buffer = _buffers[_slot];
+        }
+
         _batch.Clear(Position);
         while (true)
         {
@@ -184,6 +208,7 @@ public sealed class LogReader : IDisposable
                 var needed = SegmentFormat.FrameHeaderLength + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(offset));
                 ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+                _buffers[_slot] = _buffer;
                 toRead = (int)Math.Min(available, _buffer.Length);
                 read = ReadExactly(segment.FileOffset(Position), toRead);
                 offset = 0;
@@ -226,7 +251,12 @@ public sealed class LogReader : IDisposable
 
         _disposed = true;
         _handle?.Dispose();
-        ArrayPool<byte>.Shared.Return(_buffer);
+        for (var i = 0; i < _buffers.Length; i++)
+        {
+            ArrayPool<byte>.Shared.Return(_buffers[i]);
+            _buffers[i] = [];
+        }
+
         _buffer = [];
     }
 }

@@ -6,6 +6,33 @@ namespace Weir.Log.Tests;
 public class ConsumerTests
 {
     [Fact]
+    public async Task A_reader_that_retains_the_previous_batch_keeps_it_intact_through_the_next_read()
+    {
+        using var temp = new TempDirectory();
+        await using var log = DurableLog.Open(TestRecords.Options(temp.Path));
+        for (var i = 0; i < 20; i++)
+        {
+            await log.AppendAsync(TestRecords.Make(0, i));
+        }
+
+        static int[] Sequences(LogRecordBatch batch) => batch.AsSpan().ToArray().Select(r => TestRecords.Parse(r.Payload.Span).Sequence).ToArray();
+
+        using var retaining = log.OpenReader(0, retainPreviousBatch: true);
+        var first = retaining.Read(maxRecords: 10);
+        var second = retaining.Read(maxRecords: 10);
+        Assert.Equal(Enumerable.Range(0, 10), Sequences(first));
+        Assert.Equal(Enumerable.Range(10, 10), Sequences(second));
+        Assert.Empty(retaining.Read(maxRecords: 10)); // at the end: this read may take the first batch's place...
+        Assert.Equal(Enumerable.Range(10, 10), Sequences(second)); // ...but never the second's
+
+        // Without it, the next read reuses the batch: the contrast the loader's pipeline depends on.
+        using var plain = log.OpenReader(0);
+        var reused = plain.Read(maxRecords: 10);
+        Assert.Same(reused, plain.Read(maxRecords: 10));
+        Assert.Equal(Enumerable.Range(10, 10), Sequences(reused));
+    }
+
+    [Fact]
     public async Task A_checkpoint_survives_reopening_and_the_reader_resumes_there()
     {
         using var temp = new TempDirectory();
