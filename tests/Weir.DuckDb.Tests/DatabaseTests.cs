@@ -12,6 +12,25 @@ public sealed class DatabaseTests : IDisposable
     public void The_loaded_library_is_DuckDB_1_5_6() => Assert.Equal("v1.5.6", DuckDbDatabase.LibraryVersion);
 
     [Fact]
+    public void The_allocator_purge_delay_can_be_set_and_read_back()
+    {
+        var before = DuckDbAllocator.PurgeDelay;
+        Assert.NotNull(before); // the linux-x64 library carries jemalloc
+        try
+        {
+            Assert.True(DuckDbAllocator.TrySetPurgeDelay(TimeSpan.FromSeconds(42)));
+            Assert.Equal(TimeSpan.FromSeconds(42), DuckDbAllocator.PurgeDelay);
+            Assert.True(DuckDbAllocator.TrySetPurgeDelay(Timeout.InfiniteTimeSpan));
+            Assert.Equal(Timeout.InfiniteTimeSpan, DuckDbAllocator.PurgeDelay);
+            Assert.Throws<ArgumentOutOfRangeException>(() => DuckDbAllocator.TrySetPurgeDelay(TimeSpan.FromSeconds(-1)));
+        }
+        finally
+        {
+            DuckDbAllocator.TrySetPurgeDelay(before!.Value);
+        }
+    }
+
+    [Fact]
     public void An_in_memory_database_answers_queries()
     {
         using var db = new TestDatabase();

@@ -87,6 +87,13 @@ internal static class DuckDbNativeLibrary
             $"repository root and rebuild (./weir does both), or set {PathVariable} to the path of {FileName}.");
     }
 
+    /// <summary>The address of an exported symbol that the C API does not declare, or false when this build lacks it.</summary>
+    internal static bool TryGetExport(string name, out IntPtr address)
+    {
+        EnsureLoaded();
+        return NativeLibrary.TryGetExport(_handle, name, out address);
+    }
+
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
         libraryName == NativeMethods.LibraryName ? _handle : IntPtr.Zero;
 }
