@@ -21,6 +21,12 @@ public sealed record LakeOptions
     /// </summary>
     public TimeSpan VisibilityInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Threads that decode records and append them to the hot table, each with its own DuckDB connection and appender
+    /// (de-duplication stays on one thread, in log order). Default: 2 on a machine with two cores or more, else 1.
+    /// </summary>
+    public int LoaderThreads { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
+
     /// <summary>Records read from the log at a time.</summary>
     public int ReadBatch { get; init; } = 4096;
 
@@ -56,6 +62,11 @@ public sealed record LakeOptions
         if (FlushRows < 1 || ReadBatch < 1)
         {
             throw new ArgumentException("FlushRows and ReadBatch must be positive.");
+        }
+
+        if (LoaderThreads is < 1 or > 64)
+        {
+            throw new ArgumentException("LoaderThreads must be between 1 and 64.");
         }
 
         if (FlushAge <= TimeSpan.Zero || VisibilityInterval <= TimeSpan.Zero || MaintenanceInterval <= TimeSpan.Zero || GracePeriod < TimeSpan.Zero)

@@ -2,20 +2,27 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using Weir.Core.IO;
+using Weir.Core.Memory;
 using Weir.Log.Format;
 
 namespace Weir.Lake.Loading;
 
 /// <summary>
 /// The loader's memory of recent <c>message_id</c>s: a record whose (site, message id) was received within the window
-/// before is a duplicate. Keys are <see cref="MessageIdHash"/>es, stamped with the hour they were received, in an
-/// open-addressing table of parallel arrays (20 bytes an entry, no object per entry).
+/// before is a duplicate. Keys are <see cref="MessageIdHash"/>es, of which 96 bits are kept, stamped with the hour
+/// they were received, in an open-addressing table of 16-byte entries outside the managed heap.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Time is the records' own <c>received_at</c>, never the wall clock, so replaying the same log makes the same
 /// decisions. The window is counted in whole hours: an id is a duplicate when it was first received at most
 /// <c>window</c> hours (rounded up) before.
+/// </para>
+/// <para>
+/// 96 bits of a hash make a false duplicate among ten million ids about one chance in 10^15; keeping them and the hour
+/// in 16 bytes puts four entries in a cache line. With a window of millions of ids nearly every probe misses the cache,
+/// so the table lives in huge pages (<see cref="NativeArray{T}"/>) and the loader prefetches a batch's slots before
+/// probing them (<see cref="Prefetch"/>).
 /// </para>
 /// <para>
 /// It survives restarts through files in <c>&lt;lake&gt;/dedup/</c>, one per flush, named by the flush's log
@@ -25,27 +32,24 @@ namespace Weir.Lake.Loading;
 /// thread owns it.
 /// </para>
 /// </remarks>
-internal sealed class DedupWindow
+internal sealed class DedupWindow : IDisposable
 {
     public const string DirectoryName = "dedup";
     private const string Extension = ".bin";
     private const int EntryBytes = 20;
     private const int HeaderBytes = 16;
     private const int MaxFilesBeforeMerge = 32;
+    private const ulong TagMask = 0xFFFF_FFFF_0000_0000;
     private static ReadOnlySpan<byte> Magic => "WEIRDDP1"u8;
 
     private readonly string _directory;
     private readonly int _windowHours;
-    private ulong[] _high;
-    private ulong[] _low;
-    private int[] _hour; // hours since the Unix epoch; 0 marks a free slot (no real record is that old)
+    private NativeArray<Entry> _entries;
     private int _count;
     private int _latestHour;
 
     // Keys added since the last Persist, which the next flush's file holds.
-    private ulong[] _pendingHigh = new ulong[1024];
-    private ulong[] _pendingLow = new ulong[1024];
-    private int[] _pendingHour = new int[1024];
+    private Entry[] _pending = new Entry[1024];
     private int _pendingCount;
 
     public DedupWindow(string lakeRoot, TimeSpan window, int initialCapacity = 1 << 16)
@@ -54,9 +58,7 @@ internal sealed class DedupWindow
         _directory = Path.Combine(lakeRoot, DirectoryName);
         _windowHours = (int)Math.Ceiling(window.TotalHours);
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(initialCapacity, 16));
-        _high = new ulong[capacity];
-        _low = new ulong[capacity];
-        _hour = new int[capacity];
+        _entries = new NativeArray<Entry>(capacity);
     }
 
     /// <summary>Ids remembered (some may be older than the window until the next purge).</summary>
@@ -77,33 +79,34 @@ internal sealed class DedupWindow
         }
 
         var high = (ulong)(key >> 64);
-        var low = (ulong)key;
-        var slot = Probe(high, low);
-        if (_hour[slot] != 0)
+        var tag = (ulong)key & TagMask;
+        ref var entry = ref _entries[Probe(high, tag)];
+        if (entry.Hour != 0)
         {
-            if (hour - _hour[slot] <= _windowHours)
+            if (hour - entry.Hour <= _windowHours)
             {
                 return false;
             }
 
             // Seen, but longer ago than the window: a new event that reuses an old id.
-            _hour[slot] = hour;
-            AddPending(high, low, hour);
+            entry = new Entry(high, tag, hour);
+            AddPending(entry);
             return true;
         }
 
-        _high[slot] = high;
-        _low[slot] = low;
-        _hour[slot] = hour;
+        entry = new Entry(high, tag, hour);
         _count++;
-        AddPending(high, low, hour);
-        if (_count * 10 > _hour.Length * 7)
+        AddPending(entry);
+        if (_count * 10 > _entries.Length * 7)
         {
             Rebuild();
         }
 
         return true;
     }
+
+    /// <summary>Starts loading the key's first slot into the cache, for a <see cref="TryAdd"/> a few keys later.</summary>
+    public void Prefetch(UInt128 key) => _entries.Prefetch(SlotOf((ulong)(key >> 64)));
 
     /// <summary>
     /// Loads the files of flushes the catalog has committed (names at or below <paramref name="watermark"/>) and deletes
@@ -145,7 +148,7 @@ internal sealed class DedupWindow
         }
 
         Directory.CreateDirectory(_directory);
-        var bytes = Serialize(_pendingHigh, _pendingLow, _pendingHour, _pendingCount, allSlots: false);
+        var bytes = Serialize(_pending.AsSpan(0, _pendingCount));
         DurableFile.WriteAllBytes(PathOf(position), bytes);
         _pendingCount = 0;
     }
@@ -163,7 +166,7 @@ internal sealed class DedupWindow
         }
 
         Purge();
-        DurableFile.WriteAllBytes(PathOf(position), Serialize(_high, _low, _hour, _hour.Length, allSlots: true));
+        DurableFile.WriteAllBytes(PathOf(position), Serialize(_entries.Span));
         foreach (var path in Directory.GetFiles(_directory, "*" + Extension))
         {
             if (TryParsePosition(Path.GetFileName(path), out var other) && other < position)
@@ -186,19 +189,14 @@ internal sealed class DedupWindow
             && long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out position);
     }
 
-    private void AddPending(ulong high, ulong low, int hour)
+    private void AddPending(Entry entry)
     {
-        if (_pendingCount == _pendingHour.Length)
+        if (_pendingCount == _pending.Length)
         {
-            Array.Resize(ref _pendingHigh, _pendingCount * 2);
-            Array.Resize(ref _pendingLow, _pendingCount * 2);
-            Array.Resize(ref _pendingHour, _pendingCount * 2);
+            Array.Resize(ref _pending, _pendingCount * 2);
         }
 
-        _pendingHigh[_pendingCount] = high;
-        _pendingLow[_pendingCount] = low;
-        _pendingHour[_pendingCount] = hour;
-        _pendingCount++;
+        _pending[_pendingCount++] = entry;
     }
 
     /// <summary>Drops entries outside the window, and doubles the table when it is still more than half full.</summary>
@@ -206,15 +204,15 @@ internal sealed class DedupWindow
     {
         var oldest = _latestHour - _windowHours;
         var live = 0;
-        foreach (var hour in _hour)
+        foreach (ref readonly var entry in _entries.Span)
         {
-            if (hour != 0 && hour >= oldest)
+            if (entry.Hour != 0 && entry.Hour >= oldest)
             {
                 live++;
             }
         }
 
-        var capacity = _hour.Length;
+        var capacity = _entries.Length;
         while (live * 2 > capacity)
         {
             capacity *= 2;
@@ -223,30 +221,29 @@ internal sealed class DedupWindow
         Reinsert(capacity, oldest);
     }
 
-    private void Purge() => Reinsert(_hour.Length, _latestHour - _windowHours);
+    private void Purge() => Reinsert(_entries.Length, _latestHour - _windowHours);
 
     private void Reinsert(int capacity, int oldest)
     {
-        var (high, low, hours) = (_high, _low, _hour);
-        _high = new ulong[capacity];
-        _low = new ulong[capacity];
-        _hour = new int[capacity];
+        using var old = _entries;
+        _entries = new NativeArray<Entry>(capacity);
         _count = 0;
-        for (var i = 0; i < hours.Length; i++)
+        foreach (ref readonly var entry in old.Span)
         {
-            if (hours[i] != 0 && hours[i] >= oldest)
+            if (entry.Hour != 0 && entry.Hour >= oldest)
             {
-                Insert(high[i], low[i], hours[i]);
+                Insert(entry);
             }
         }
     }
 
     /// <summary>The slot holding the key, or the free slot where it belongs (linear probing).</summary>
-    private int Probe(ulong high, ulong low)
+    private int Probe(ulong high, ulong tag)
     {
-        var mask = _hour.Length - 1;
-        var slot = (int)low & mask;
-        while (_hour[slot] != 0 && (_low[slot] != low || _high[slot] != high))
+        var entries = _entries.Span;
+        var mask = entries.Length - 1;
+        var slot = (int)high & mask;
+        while (entries[slot].Hour != 0 && (entries[slot].High != high || entries[slot].Tag != tag))
         {
             slot = (slot + 1) & mask;
         }
@@ -254,33 +251,38 @@ internal sealed class DedupWindow
         return slot;
     }
 
+    private int SlotOf(ulong high) => (int)high & (_entries.Length - 1);
+
     /// <summary>Inserts or keeps the later hour; used when loading, where the same id may come from several files.</summary>
-    private void Insert(ulong high, ulong low, int hour)
+    private void Insert(Entry added)
     {
-        if ((_count + 1) * 10 > _hour.Length * 7)
+        if ((_count + 1) * 10 > _entries.Length * 7)
         {
-            Reinsert(_hour.Length * 2, 0);
+            Reinsert(_entries.Length * 2, 0);
         }
 
-        var slot = Probe(high, low);
-        if (_hour[slot] != 0)
+        ref var entry = ref _entries[Probe(added.High, added.Tag)];
+        if (entry.Hour != 0)
         {
-            _hour[slot] = Math.Max(_hour[slot], hour);
+            if (added.Hour > entry.Hour)
+            {
+                entry = added;
+            }
+
             return;
         }
 
-        _high[slot] = high;
-        _low[slot] = low;
-        _hour[slot] = hour;
+        entry = added;
         _count++;
     }
 
-    private static byte[] Serialize(ulong[] high, ulong[] low, int[] hours, int length, bool allSlots)
+    /// <summary>The file for <paramref name="entries"/>, skipping free slots (hour 0).</summary>
+    private static byte[] Serialize(ReadOnlySpan<Entry> entries)
     {
         var count = 0;
-        for (var i = 0; i < length; i++)
+        foreach (ref readonly var entry in entries)
         {
-            if (!allSlots || hours[i] != 0)
+            if (entry.Hour != 0)
             {
                 count++;
             }
@@ -290,16 +292,16 @@ internal sealed class DedupWindow
         Magic.CopyTo(bytes);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), count);
         var offset = HeaderBytes;
-        for (var i = 0; i < length; i++)
+        foreach (ref readonly var entry in entries)
         {
-            if (allSlots && hours[i] == 0)
+            if (entry.Hour == 0)
             {
                 continue;
             }
 
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offset), high[i]);
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offset + 8), low[i]);
-            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset + 16), hours[i]);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offset), entry.High);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offset + 8), entry.Tag);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset + 16), entry.Hour);
             offset += EntryBytes;
         }
 
@@ -324,8 +326,27 @@ internal sealed class DedupWindow
         for (var offset = HeaderBytes; offset < body; offset += EntryBytes)
         {
             var hour = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 16));
-            Insert(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset)), BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset + 8)), hour);
+            var low = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset + 8));
+            Insert(new Entry(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset)), low & TagMask, hour));
             _latestHour = Math.Max(_latestHour, hour);
         }
+    }
+
+    public void Dispose() => _entries.Dispose();
+
+    /// <summary>
+    /// A key's upper 64 bits (which also pick the slot), and in one word the next 32 bits of the key above the hour it
+    /// was received (hours since the Unix epoch; 0 marks a free slot, since no real record is that old).
+    /// </summary>
+    private readonly record struct Entry(ulong High, ulong TagAndHour)
+    {
+        public Entry(ulong high, ulong tag, int hour)
+            : this(high, tag | (uint)hour)
+        {
+        }
+
+        public ulong Tag => TagAndHour & TagMask;
+
+        public int Hour => (int)(uint)TagAndHour;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Weir.DuckDb;
 using Weir.Lake.Catalog;
 using Weir.Lake.Hot;
@@ -31,16 +32,25 @@ internal sealed class LakeLoader : IDisposable
 
     private readonly LakeCore _lake;
     private readonly DurableLog? _log;
+    /// <summary>Below this many records to append, a batch is not worth splitting between lanes.</summary>
+    private const int SplitMinimum = 256;
+
+    /// <summary>How many keys ahead of its probe a slot of the de-duplication window is prefetched.</summary>
+    private const int PrefetchDistance = 8;
+
     private readonly DuckDbConnection _connection;
-    private readonly RecordDecoder _decoder = new();
-    private readonly SiteIdCache _sites = new();
+    private readonly RecordDecoder _decoder = new(); // for records the dedup key reader cannot read
+    private readonly LoadLane[] _lanes;
     private readonly PartitionFileWriter _files;
     private readonly ConcurrentQueue<Command> _commands = new();
     private readonly Lock _wakeGate = new();
     private readonly List<(long Position, TaskCompletionSource Done)> _positionWaiters = [];
-    private DuckDbAppender _appender;
-    private HotRowWriter _writer;
-    private SchemaAccumulator _schema = new();
+    private int[] _kept = new int[4096];
+    private int[] _lanesKept = new int[4096];
+    private LogRecordBatch? _inFlight;
+    private int _inFlightRows;
+    private UInt128[] _keys = new UInt128[4096];
+    private DateTimeOffset[] _receivedAt = new DateTimeOffset[4096];
     private DedupWindow _dedup;
     private LogReader? _reader;
     private CancellationTokenSource? _wake;
@@ -61,8 +71,14 @@ internal sealed class LakeLoader : IDisposable
         _files = new PartitionFileWriter(lake.Layout);
         _connection = lake.Database.Connect();
         HotTable.Create(_connection);
-        _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender);
+        _lanes = new LoadLane[lake.Options.LoaderThreads];
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            // One lane works on the loader's thread; several each have their own, so that reading and de-duplicating
+            // the next batch overlaps their work on this one.
+            _lanes[i] = new LoadLane(lake.Database, lake.Logger, _lanes.Length == 1 ? null : $"weir-loader-{i}");
+        }
+
         _dedup = new DedupWindow(lake.Layout.Root, lake.Options.DedupWindow);
         _dedup.Load(lake.Catalog.Current.Watermark);
         Position = lake.Catalog.Current.Watermark;
@@ -76,7 +92,7 @@ internal sealed class LakeLoader : IDisposable
                 LakeLog.RecordsOnlyInRawZone(lake.Logger, Position, log.StartPosition);
             }
 
-            _reader = log.OpenReader(Math.Min(Math.Max(Position, log.StartPosition), log.CommittedPosition));
+            _reader = log.OpenReader(Math.Min(Math.Max(Position, log.StartPosition), log.CommittedPosition), retainPreviousBatch: true);
             Position = _reader.Position;
         }
     }
@@ -98,7 +114,9 @@ internal sealed class LakeLoader : IDisposable
         _commands.Enqueue(command);
         lock (_wakeGate)
         {
-            _wake?.Cancel();
+            // Not Cancel(): it would run the loader's continuation, and with it the loop and this very command, on the
+            // caller's thread; a command that waits for its caller would then never return.
+            _ = _wake?.CancelAsync();
         }
 
         return command.Done.Task;
@@ -158,7 +176,7 @@ internal sealed class LakeLoader : IDisposable
             var batch = _reader!.Read(options.ReadBatch);
             if (batch.Count == 0)
             {
-                if (_unpublished)
+                if (_unpublished || _inFlight is not null)
                 {
                     MakeVisible();
                 }
@@ -176,19 +194,22 @@ internal sealed class LakeLoader : IDisposable
                 }
             }
 
-            Load(batch);
-            if (_positionWaiters.Count > 0)
-            {
-                ReleasePositionWaiters();
-            }
+            Submit(batch);
 
-            if (_hotRows >= options.FlushRows)
+            // Counting the batch in flight, as if it were loaded already: the flush waits for it anyway. The flush
+            // comes before the waiters are let go, so that they find the lake as the batch left it.
+            if (_hotRows + _inFlightRows >= options.FlushRows)
             {
                 Flush();
             }
             else if (_lake.Time.GetElapsedTime(_lastVisible) >= options.VisibilityInterval)
             {
                 MakeVisible();
+            }
+
+            if (_positionWaiters.Count > 0)
+            {
+                ReleasePositionWaiters();
             }
         }
     }
@@ -237,8 +258,21 @@ internal sealed class LakeLoader : IDisposable
         }
     }
 
-    /// <summary>Loads a batch of records into the hot table (not yet visible: see <see cref="MakeVisible"/>).</summary>
+    /// <summary>
+    /// Loads a batch of records into the hot table (not yet visible: see <see cref="MakeVisible"/>) and waits for it.
+    /// </summary>
     public void Load(LogRecordBatch batch)
+    {
+        Submit(batch);
+        Drain();
+    }
+
+    /// <summary>
+    /// De-duplicates <paramref name="batch"/> on this thread, in log order, then waits for the lanes to finish the batch
+    /// before it and starts them on this one: they decode and append the records kept, in parallel, each with its own
+    /// appender. The batch must stay valid until <see cref="Drain"/> (the live loop's reader keeps two).
+    /// </summary>
+    private void Submit(LogRecordBatch batch)
     {
         if (batch.Count == 0)
         {
@@ -250,36 +284,62 @@ internal sealed class LakeLoader : IDisposable
             _firstUnflushed = _lake.Time.GetTimestamp();
         }
 
-        foreach (var record in batch)
+        var kept = KeepNew(batch.AsSpan());
+        Drain();
+
+        // The lanes read the indices of this batch while the next one is de-duplicated into the other array.
+        (_kept, _lanesKept) = (_lanesKept, _kept);
+        var lanes = kept < SplitMinimum ? 1 : _lanes.Length;
+        var share = kept / lanes;
+        for (var l = 0; l < lanes; l++)
         {
-            var payload = record.Payload.Span;
-            if (LogTombstone.IsErased(payload))
-            {
-                _erased++;
-                continue;
-            }
-
-            if (!_decoder.TryDecode(payload, out var decoded, out var error))
-            {
-                _rejected++;
-                LakeLog.RecordRejected(_lake.Logger, record.Position, error);
-                continue;
-            }
-
-            if (!_dedup.TryAdd(MessageIdHash.Compute(decoded.SiteId, decoded.MessageId), decoded.ReceivedAt))
-            {
-                _duplicates++;
-                continue;
-            }
-
-            _schema.Observe(_sites.Get(decoded.SiteId), decoded.Event, decoded.Properties, decoded.Timestamp);
-            _writer.Append(in decoded, record.Position);
-            _hotRows++;
-            _loaded++;
+            var from = share * l;
+            _lanes[l].StartLoad(batch, _lanesKept, from, l == lanes - 1 ? kept - from : share);
         }
 
+        _inFlight = batch;
+        _inFlightRows = kept;
+    }
+
+    /// <summary>Waits for the lanes to finish the batch in flight, if any, and moves <see cref="Position"/> past it.</summary>
+    private void Drain()
+    {
+        if (_inFlight is not { } batch)
+        {
+            return;
+        }
+
+        _inFlight = null;
+        _inFlightRows = 0;
+        WaitForLanes(out var appended, out var rejected);
+        _hotRows += appended;
+        _loaded += appended;
+        _rejected += rejected;
         Position = batch.NextPosition;
         _unpublished = true;
+    }
+
+    /// <summary>Waits for every lane, even after one failed (they may be reading a batch the next read reuses).</summary>
+    private void WaitForLanes(out long appended, out long rejected)
+    {
+        appended = 0;
+        rejected = 0;
+        ExceptionDispatchInfo? failure = null;
+        foreach (var lane in _lanes)
+        {
+            try
+            {
+                lane.Wait(out var laneAppended, out var laneRejected);
+                appended += laneAppended;
+                rejected += laneRejected;
+            }
+            catch (InvalidOperationException e)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(e);
+            }
+        }
+
+        failure?.Throw();
     }
 
     /// <summary>Completes <paramref name="done"/> once every record below <paramref name="position"/> is loaded and visible.</summary>
@@ -294,7 +354,7 @@ internal sealed class LakeLoader : IDisposable
         var visible = false;
         for (var i = _positionWaiters.Count - 1; i >= 0; i--)
         {
-            if (_positionWaiters[i].Position <= Position)
+            if (_positionWaiters[i].Position <= (_inFlight?.NextPosition ?? Position))
             {
                 if (!visible)
                 {
@@ -308,10 +368,84 @@ internal sealed class LakeLoader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Fills <see cref="_kept"/> with the indexes of the records to append: not erased, readable, and not duplicates.
+    /// The keys are read first and probed second, each probe a few keys after its slot was prefetched, so the window's
+    /// cache misses overlap instead of following one another.
+    /// </summary>
+    private int KeepNew(ReadOnlySpan<LogRecord> records)
+    {
+        if (_kept.Length < records.Length)
+        {
+            var length = Math.Max(records.Length, _kept.Length * 2);
+            _kept = new int[length]; // the lanes' array is the other one, so this is safe while they work
+            _keys = new UInt128[length];
+            _receivedAt = new DateTimeOffset[length];
+        }
+
+        var candidates = 0;
+        for (var i = 0; i < records.Length; i++)
+        {
+            var payload = records[i].Payload.Span;
+            if (LogTombstone.IsErased(payload))
+            {
+                _erased++;
+                continue;
+            }
+
+            if (!DedupKeyReader.TryRead(payload, out _keys[candidates], out _receivedAt[candidates]))
+            {
+                if (!_decoder.TryDecode(payload, out var decoded, out var error))
+                {
+                    _rejected++;
+                    LakeLog.RecordRejected(_lake.Logger, records[i].Position, error);
+                    continue;
+                }
+
+                _keys[candidates] = MessageIdHash.Compute(decoded.SiteId, decoded.MessageId);
+                _receivedAt[candidates] = decoded.ReceivedAt;
+            }
+
+            _kept[candidates++] = i;
+        }
+
+        var keys = _keys.AsSpan(0, candidates);
+        for (var j = 0; j < Math.Min(PrefetchDistance, keys.Length); j++)
+        {
+            _dedup.Prefetch(keys[j]);
+        }
+
+        var kept = 0;
+        for (var j = 0; j < keys.Length; j++)
+        {
+            if (j + PrefetchDistance < keys.Length)
+            {
+                _dedup.Prefetch(keys[j + PrefetchDistance]);
+            }
+
+            if (_dedup.TryAdd(keys[j], _receivedAt[j]))
+            {
+                _kept[kept++] = _kept[j];
+            }
+            else
+            {
+                _duplicates++;
+            }
+        }
+
+        return kept;
+    }
+
     /// <summary>Hands the appended rows to DuckDB, where queries see them.</summary>
     public void MakeVisible()
     {
-        _appender.Flush();
+        Drain();
+        foreach (var lane in _lanes)
+        {
+            lane.StartFlush();
+        }
+
+        WaitForLanes(out _, out _);
         _unpublished = false;
         _lastVisible = _lake.Time.GetTimestamp();
     }
@@ -369,8 +503,17 @@ internal sealed class LakeLoader : IDisposable
         }
 
         _dedup.Persist(end);
-        var schema = _schema;
-        _lake.Commit(snapshot => schema.MergeInto(snapshot with { Files = [.. snapshot.Files, .. written], Watermark = end }), _connection);
+        var lanes = _lanes;
+        _lake.Commit(snapshot =>
+        {
+            snapshot = snapshot with { Files = [.. snapshot.Files, .. written], Watermark = end };
+            foreach (var lane in lanes)
+            {
+                snapshot = lane.Schema.MergeInto(snapshot);
+            }
+
+            return snapshot;
+        }, _connection);
 
         // The view no longer reads hot rows below the watermark, so emptying the table is invisible to queries.
         RecreateHotTable();
@@ -391,8 +534,28 @@ internal sealed class LakeLoader : IDisposable
     /// </summary>
     public void ResetFromWatermark()
     {
+        if (_inFlight is not null)
+        {
+            // What the lanes did is thrown away with the hot table; only wait for them to stop.
+            _inFlight = null;
+            _inFlightRows = 0;
+            try
+            {
+                WaitForLanes(out _, out _);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already reported by the failure that led here, or about to be replaced by a fresh start.
+            }
+        }
+
         RecreateHotTable();
-        _schema = new SchemaAccumulator();
+        foreach (var lane in _lanes)
+        {
+            lane.ResetSchema();
+        }
+
+        _dedup.Dispose();
         _dedup = new DedupWindow(_lake.Layout.Root, _lake.Options.DedupWindow);
         _dedup.Load(_lake.Catalog.Current.Watermark);
         Position = _lake.Catalog.Current.Watermark;
@@ -411,25 +574,36 @@ internal sealed class LakeLoader : IDisposable
         if (_log is not null)
         {
             _reader?.Dispose();
-            _reader = _log.OpenReader(Position);
+            _reader = _log.OpenReader(Position, retainPreviousBatch: true);
         }
     }
 
     public void Dispose()
     {
         _reader?.Dispose();
-        _appender.Dispose();
+        foreach (var lane in _lanes)
+        {
+            lane.Dispose();
+        }
+
         _connection.Dispose();
         _decoder.Dispose();
+        _dedup.Dispose();
     }
 
     /// <summary>An empty hot table and an appender on it. A new table instead of a DELETE gives the old rows' memory back.</summary>
     private void RecreateHotTable()
     {
-        _appender.Dispose();
+        foreach (var lane in _lanes)
+        {
+            lane.Detach();
+        }
+
         _connection.Execute($"BEGIN TRANSACTION; DROP TABLE IF EXISTS {Sql.Identifier(HotTable.Name)}; {HotTable.CreateStatement}; COMMIT");
-        _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender);
+        foreach (var lane in _lanes)
+        {
+            lane.Reattach();
+        }
     }
 
     private List<(string SiteId, DateOnly Date, PartitionStats Stats)> HotPartitions()
@@ -464,6 +638,7 @@ internal sealed class LakeLoader : IDisposable
         {
             try
             {
+                Drain(); // a command sees every batch read so far loaded
                 command.Work(this);
                 command.Done.TrySetResult();
             }

@@ -1,4 +1,5 @@
 using System.Text;
+using Weir.Core.Events;
 using Weir.Lake.Hot;
 
 namespace Weir.Lake.Tests.Loading;
@@ -234,5 +235,51 @@ public sealed class LakeLoaderTests
         Assert.DoesNotContain("\"ip\"", HotTable.CreateStatement, StringComparison.Ordinal);
         Assert.Equal(0, lake.Count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name IN ('ip', 'user_agent')"));
         Assert.True(lake.Count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'events'") > 30);
+    }
+
+    [Fact]
+    public async Task Two_lanes_load_exactly_what_one_lane_loads()
+    {
+        // Batches large enough to be split between lanes, with duplicates inside a batch, across batches and across the
+        // two halves a batch is split into, and records the key reader declines (escaped ids) mixed in.
+        var records = new ReadOnlyMemory<byte>[6000];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var id = i % 5 == 4 ? i - 1 - (600 * (i % 3)) : i;
+            var messageId = id % 11 == 0 ? $"m\\\"{id}" : $"m-{id:D8}";
+            records[i] = CanonicalEventWriter.ToUtf8(LakeFixture.Event(i, messageId: messageId, received: LakeFixture.Day0.AddSeconds(i)));
+        }
+
+        async Task<(List<string> Rows, Weir.Lake.Loading.LoaderCounters Counters)> LoadWith(int lanes)
+        {
+            await using var lake = new LakeFixture(o => o with { LoaderThreads = lanes, ReadBatch = 4096 });
+            for (var at = 0; at < records.Length; at += 500)
+            {
+                await lake.Log.AppendBatchAsync(records.AsMemory(at, 500));
+            }
+
+            var end = lake.Log.CommittedPosition;
+            lake.Lake.Start();
+            await lake.Lake.WhenLoadedAsync(end);
+            var rows = lake.Strings("SELECT message_id || '@' || received_at::VARCHAR || '@' || log_position::VARCHAR FROM hot_events ORDER BY ALL");
+            return (rows, lake.Lake.Counters);
+        }
+
+        var one = await LoadWith(1);
+        var two = await LoadWith(2);
+        Assert.True(one.Counters.Duplicates > 900, $"{one.Counters.Duplicates} duplicates");
+        Assert.Equal(one.Counters, two.Counters);
+        Assert.Equal(one.Rows, two.Rows);
+        Assert.Equal(6000 - one.Counters.Duplicates, two.Rows.Count);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void The_number_of_loader_lanes_is_checked(int lanes)
+    {
+        using var directory = new TempDirectory();
+        var error = Assert.Throws<ArgumentException>(() => Lake.Open(new LakeOptions { DataDirectory = directory.Path, LoaderThreads = lanes }, log: null));
+        Assert.Contains("LoaderThreads", error.Message, StringComparison.Ordinal);
     }
 }
