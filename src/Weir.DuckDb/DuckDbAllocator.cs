@@ -31,12 +31,11 @@ public static unsafe class DuckDbAllocator
             throw new ArgumentOutOfRangeException(nameof(delay), delay, "The purge delay must be zero or more, or infinite.");
         }
 
-        if (!DuckDbNativeLibrary.TryGetExport(MallctlSymbol, out var address))
+        if (!TryGetMallctl(out var mallctl))
         {
             return false;
         }
 
-        var mallctl = (delegate* unmanaged<byte*, void*, nuint*, void*, nuint, int>)address;
         var milliseconds = delay == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Min(delay.TotalMilliseconds, int.MaxValue);
         var ok = Set(mallctl, "arenas.dirty_decay_ms", milliseconds) & Set(mallctl, "arenas.muzzy_decay_ms", milliseconds);
 
@@ -62,12 +61,11 @@ public static unsafe class DuckDbAllocator
     {
         get
         {
-            if (!DuckDbNativeLibrary.TryGetExport(MallctlSymbol, out var address))
+            if (!TryGetMallctl(out var mallctl))
             {
                 return null;
             }
 
-            var mallctl = (delegate* unmanaged<byte*, void*, nuint*, void*, nuint, int>)address;
             long milliseconds = 0;
             var length = (nuint)sizeof(long);
             if (Call(mallctl, "arenas.dirty_decay_ms", &milliseconds, &length, null, 0) != 0)
@@ -77,6 +75,13 @@ public static unsafe class DuckDbAllocator
 
             return milliseconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(milliseconds);
         }
+    }
+
+    private static bool TryGetMallctl(out delegate* unmanaged<byte*, void*, nuint*, void*, nuint, int> mallctl)
+    {
+        var found = DuckDbNativeLibrary.TryGetExport(MallctlSymbol, out var address);
+        mallctl = (delegate* unmanaged<byte*, void*, nuint*, void*, nuint, int>)address;
+        return found;
     }
 
     private static bool Set(delegate* unmanaged<byte*, void*, nuint*, void*, nuint, int> mallctl, string name, long value) =>

@@ -43,7 +43,7 @@ public sealed unsafe class NativeArray<T> : IDisposable
         {
             if ((uint)index >= (uint)Length)
             {
-                ThrowIndexOutOfRange();
+                ThrowOutOfRange();
             }
 
             return ref Pointer[index];
@@ -72,7 +72,7 @@ public sealed unsafe class NativeArray<T> : IDisposable
 
     public void Dispose() => _memory.Dispose();
 
-    private static void ThrowIndexOutOfRange() => throw new ArgumentOutOfRangeException("index");
+    private static void ThrowOutOfRange() => throw new ArgumentOutOfRangeException("index");
 
     private sealed class Memory(void* pointer) : SafeHandle((nint)pointer, ownsHandle: true)
     {

@@ -63,12 +63,15 @@ internal static class DedupKeyReader
                 return false;
             }
 
-            var wanted = name.SequenceEqual(MessageId) ? 1 : name.SequenceEqual(SiteId) ? 2 : name.SequenceEqual(ReceivedAt) ? 3 : 0;
+            var wanted = name.SequenceEqual(MessageId) ? Field.MessageId
+                : name.SequenceEqual(SiteId) ? Field.SiteId
+                : name.SequenceEqual(ReceivedAt) ? Field.ReceivedAt
+                : Field.Other;
             var first = record[at];
             if (first == (byte)'"')
             {
                 var valueStart = at + 1;
-                var end = ClosingQuote(record, valueStart, allowEscapes: wanted == 0);
+                var end = ClosingQuote(record, valueStart, allowEscapes: wanted == Field.Other);
                 if (end < 0)
                 {
                     return false;
@@ -77,15 +80,15 @@ internal static class DedupKeyReader
                 var value = record[valueStart..end];
                 switch (wanted)
                 {
-                    case 1:
+                    case Field.MessageId:
                         messageId = value;
                         haveMessageId = true;
                         break;
-                    case 2:
+                    case Field.SiteId:
                         siteId = value;
                         haveSiteId = true;
                         break;
-                    case 3:
+                    case Field.ReceivedAt:
                         if (!EventTime.TryParseIso8601(value, out receivedAt))
                         {
                             return false;
@@ -97,7 +100,7 @@ internal static class DedupKeyReader
 
                 at = end + 1;
             }
-            else if (wanted != 0 || first is (byte)'{' or (byte)'[')
+            else if (wanted != Field.Other || first is (byte)'{' or (byte)'[')
             {
                 // null or a number for a wanted key, or a nested value the flat walk cannot skip safely.
                 return false;
@@ -132,6 +135,14 @@ internal static class DedupKeyReader
 
             at++;
         }
+    }
+
+    private enum Field
+    {
+        Other,
+        MessageId,
+        SiteId,
+        ReceivedAt,
     }
 
     /// <summary>The index of the quote that ends a string value starting at <paramref name="start"/>, or -1.</summary>

@@ -242,7 +242,7 @@ internal sealed class DedupWindow : IDisposable
     {
         var entries = _entries.Span;
         var mask = entries.Length - 1;
-        var slot = (int)high & mask;
+        var slot = SlotOf(high);
         while (entries[slot].Hour != 0 && (entries[slot].High != high || entries[slot].Tag != tag))
         {
             slot = (slot + 1) & mask;

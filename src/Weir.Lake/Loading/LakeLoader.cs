@@ -30,14 +30,14 @@ internal sealed class LakeLoader : IDisposable
     /// <summary>The loader connection's temporary table of the rows being flushed, sorted by partition.</summary>
     private const string FlushTable = "flush_rows";
 
-    private readonly LakeCore _lake;
-    private readonly DurableLog? _log;
     /// <summary>Below this many records to append, a batch is not worth splitting between lanes.</summary>
     private const int SplitMinimum = 256;
 
     /// <summary>How many keys ahead of its probe a slot of the de-duplication window is prefetched.</summary>
     private const int PrefetchDistance = 8;
 
+    private readonly LakeCore _lake;
+    private readonly DurableLog? _log;
     private readonly DuckDbConnection _connection;
     private readonly RecordDecoder _decoder = new(); // for records the dedup key reader cannot read
     private readonly LoadLane[] _lanes;
@@ -304,19 +304,25 @@ internal sealed class LakeLoader : IDisposable
     /// <summary>Waits for the lanes to finish the batch in flight, if any, and moves <see cref="Position"/> past it.</summary>
     private void Drain()
     {
-        if (_inFlight is not { } batch)
+        if (TakeInFlight() is not { } batch)
         {
             return;
         }
 
-        _inFlight = null;
-        _inFlightRows = 0;
         WaitForLanes(out var appended, out var rejected);
         _hotRows += appended;
         _loaded += appended;
         _rejected += rejected;
         Position = batch.NextPosition;
         _unpublished = true;
+    }
+
+    private LogRecordBatch? TakeInFlight()
+    {
+        var batch = _inFlight;
+        _inFlight = null;
+        _inFlightRows = 0;
+        return batch;
     }
 
     /// <summary>Waits for every lane, even after one failed (they may be reading a batch the next read reuses).</summary>
@@ -534,11 +540,9 @@ internal sealed class LakeLoader : IDisposable
     /// </summary>
     public void ResetFromWatermark()
     {
-        if (_inFlight is not null)
+        if (TakeInFlight() is not null)
         {
             // What the lanes did is thrown away with the hot table; only wait for them to stop.
-            _inFlight = null;
-            _inFlightRows = 0;
             try
             {
                 WaitForLanes(out _, out _);

@@ -30,6 +30,8 @@ internal sealed class LoadLane : IDisposable
     private int[] _indices = [];
     private int _from;
     private int _count;
+    private int _appended;
+    private int _rejected;
     private Exception? _failure;
     private bool _busy;
 
@@ -56,9 +58,6 @@ internal sealed class LoadLane : IDisposable
 
     /// <summary>What this lane has counted since the last flush (or reset).</summary>
     public SchemaAccumulator Schema { get; private set; } = new();
-
-    private int _appended;
-    private int _rejected;
 
     /// <summary>
     /// Decodes and appends the records of <paramref name="batch"/> at <paramref name="indices"/>[from..from+count).
@@ -104,7 +103,7 @@ internal sealed class LoadLane : IDisposable
         }
     }
 
-    /// <summary>Forgets what was counted: after a flush took the tally, or after a reset.</summary>
+    /// <summary>Forgets what was counted, when the loader starts over from the watermark (a flush's merge empties it itself).</summary>
     public void ResetSchema() => Schema = new SchemaAccumulator();
 
     /// <summary>Drops the appender before the hot table is replaced; <see cref="Reattach"/> makes a new one.</summary>
