@@ -61,7 +61,7 @@ public static class SessionsSql
     }
 
     /// <summary>
-    /// One row per session of <paramref name="sessionisedEvents"/> (the output of <see cref="SessionisedEvents"/>):
+    /// One row per session of <paramref name="sessionisedEvents"/> (a relation: a name, or <see cref="SessionisedEvents"/> in parentheses):
     /// <c>site_id, visitor_key, session_seq, session_id, session_start, session_end, start_date, duration_seconds,
     /// pageviews, events, entry_page, exit_page, is_bounce</c>, then <see cref="EntryAttributes"/>.
     /// </summary>
@@ -83,9 +83,9 @@ public static class SessionsSql
             sql.Append(", arg_min_null(\"").Append(attribute).Append("\", ").Append(Order).Append(") AS \"").Append(attribute).Append('"');
         }
 
-        return sql.Append(" FROM (").Append(sessionisedEvents).Append(") GROUP BY \"site_id\", \"visitor_key\", \"session_seq\"").ToString();
+        return sql.Append(" FROM ").Append(sessionisedEvents).Append(" GROUP BY \"site_id\", \"visitor_key\", \"session_seq\"").ToString();
     }
 
     /// <summary>The sessions of <paramref name="events"/>: <see cref="Select"/> over <see cref="SessionisedEvents"/>.</summary>
-    public static string Of(string events) => Select(SessionisedEvents(events));
+    public static string Of(string events) => Select("(" + SessionisedEvents(events) + ")");
 }

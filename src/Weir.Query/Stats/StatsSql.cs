@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text;
+using Weir.Query.Execution;
+using Weir.Query.Sessions;
+
+namespace Weir.Query.Stats;
+
+/// <summary>A statement and the values bound to its parameters, in order (<c>$1</c>, <c>$2</c>, …).</summary>
+public sealed record BoundSql(string Sql, IReadOnlyList<object?> Parameters);
+
+/// <summary>
+/// Writes the SQL of a stats query (see docs/query.md "Stats"). Every event of the range carries its session's
+/// attributes; each group first sums per session, so that session metrics (visits, bounce rate, duration) count a
+/// session once per group, then per group. Filter values are parameters, never SQL text.
+/// </summary>
+/// <remarks>
+/// Sessions are cut over all the site's events, not only the range's, so a visit that began before the range keeps
+/// its entry page and source. With <c>conversion_rate</c>, the goal filters (on <c>event:name</c>) mark which sessions
+/// converted instead of removing the others, because the rate's denominator is every visitor of the group.
+/// </remarks>
+public static class StatsSql
+{
+    /// <summary>The metric's name in requests and responses.</summary>
+    public static string MetricName(StatsMetric metric) => metric switch
+    {
+        StatsMetric.Visitors => "visitors",
+        StatsMetric.Visits => "visits",
+        StatsMetric.Pageviews => "pageviews",
+        StatsMetric.ViewsPerVisit => "views_per_visit",
+        StatsMetric.BounceRate => "bounce_rate",
+        StatsMetric.VisitDuration => "visit_duration",
+        StatsMetric.Events => "events",
+        StatsMetric.ConversionRate => "conversion_rate",
+        _ => throw new ArgumentOutOfRangeException(nameof(metric)),
+    };
+
+    /// <summary>The SQL for <paramref name="query"/> over <paramref name="range"/>, with its parameters.</summary>
+    /// <param name="query">The validated query.</param>
+    /// <param name="range">The range to count: the query's own, or its previous period.</param>
+    /// <param name="eventsRelation">The relation with the columns of <c>events</c>.</param>
+    /// <param name="paginate">Whether to apply the query's limit and offset (not for a comparison's rows).</param>
+    public static BoundSql Build(StatsQuery query, StatsDateRange range, string eventsRelation, bool paginate)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(range);
+        var parameters = new List<object?> { query.SiteId };
+        var sql = new StringBuilder("WITH \"site_events\" AS (SELECT * FROM ").Append(eventsRelation).Append(" WHERE \"site_id\" = $1), ")
+            .Append("\"tagged\" AS (").Append(SessionsSql.SessionisedEvents("\"site_events\"")).Append("), ")
+            .Append("\"visits\" AS (").Append(SessionsSql.Select("\"tagged\"")).Append("), ")
+            .Append("\"e\" AS (SELECT t.\"timestamp\", t.\"type\", t.\"path\", t.\"event\", t.\"host\", t.\"properties\", t.\"visitor_key\", ")
+            .Append("s.\"session_id\", s.\"is_bounce\", s.\"duration_seconds\"");
+        foreach (var dimension in VisitColumns)
+        {
+            sql.Append(", s.").Append(SqlText.Identifier(dimension)).Append(" AS ").Append(SqlText.Identifier("v_" + dimension));
+        }
+
+        sql.Append(" FROM \"tagged\" t JOIN \"visits\" s USING (\"site_id\", \"visitor_key\", \"session_seq\") WHERE ");
+        if (range.From is { } from)
+        {
+            parameters.Add(from);
+            sql.Append("t.\"timestamp\" >= $").Append(parameters.Count).Append(" AND ");
+        }
+
+        parameters.Add(range.To);
+        sql.Append("t.\"timestamp\" < $").Append(parameters.Count).Append("), ");
+
+        var (goal, rest) = query.Metrics.Contains(StatsMetric.ConversionRate) ? SplitGoal(query.Filter) : (null, query.Filter);
+        var goalSql = goal is null ? "TRUE" : FilterSql(goal, query, parameters);
+
+        // Per session and group: what the session did in the group.
+        var dimensions = new List<string>(query.Dimensions.Count);
+        sql.Append("\"per_visit\" AS (SELECT ");
+        for (var i = 0; i < query.Dimensions.Count; i++)
+        {
+            var alias = "d" + i.ToString(CultureInfo.InvariantCulture);
+            dimensions.Add(alias);
+            sql.Append(DimensionSql(query.Dimensions[i], query, parameters)).Append(" AS ").Append(alias).Append(", ");
+        }
+
+        sql.Append("\"session_id\", any_value(\"visitor_key\") AS \"visitor_key\", any_value(\"is_bounce\") AS \"is_bounce\", ")
+            .Append("any_value(\"duration_seconds\") AS \"duration_seconds\", ")
+            .Append("count(*) FILTER (WHERE \"type\" = 'page' AND ").Append(goalSql).Append(") AS \"pageviews\", ")
+            .Append("count(*) FILTER (WHERE ").Append(goalSql).Append(") AS \"events\", ")
+            .Append("bool_or(").Append(goalSql).Append(") AS \"converted\" FROM \"e\"");
+        if (rest is not null)
+        {
+            sql.Append(" WHERE ").Append(FilterSql(rest, query, parameters));
+        }
+
+        sql.Append(" GROUP BY ");
+        foreach (var alias in dimensions)
+        {
+            sql.Append(alias).Append(", ");
+        }
+
+        sql.Append("\"session_id\") SELECT ");
+        foreach (var alias in dimensions)
+        {
+            sql.Append(alias).Append(", ");
+        }
+
+        for (var i = 0; i < query.Metrics.Count; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(MetricSql(query.Metrics[i])).Append(" AS ").Append(SqlText.Identifier(MetricName(query.Metrics[i])));
+        }
+
+        sql.Append(" FROM \"per_visit\"");
+        if (dimensions.Count > 0)
+        {
+            sql.Append(" GROUP BY ").Append(string.Join(", ", dimensions)).Append(" HAVING bool_or(\"converted\")");
+            AppendOrder(sql, query, dimensions);
+        }
+
+        if (paginate)
+        {
+            sql.Append(" LIMIT ").Append(query.Limit).Append(" OFFSET ").Append(query.Offset);
+        }
+
+        return new BoundSql(sql.ToString(), parameters);
+    }
+
+    /// <summary>The session columns visit dimensions read.</summary>
+    private static readonly string[] VisitColumns =
+    [
+        "entry_page", "exit_page", "source", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+        "country", "region", "city", "browser", "browser_version", "os", "os_version", "device_type",
+    ];
+
+    private static string MetricSql(StatsMetric metric) => metric switch
+    {
+        StatsMetric.Visitors => "count(DISTINCT \"visitor_key\") FILTER (WHERE \"converted\")",
+        StatsMetric.Visits => "count(*) FILTER (WHERE \"converted\")",
+        StatsMetric.Pageviews => "CAST(coalesce(sum(\"pageviews\"), 0) AS BIGINT)",
+        StatsMetric.Events => "CAST(coalesce(sum(\"events\"), 0) AS BIGINT)",
+        StatsMetric.ViewsPerVisit =>
+            "coalesce(round(sum(\"pageviews\") / nullif(count(*) FILTER (WHERE \"converted\"), 0), 2), 0)",
+        StatsMetric.BounceRate =>
+            "CAST(coalesce(round(100.0 * count(*) FILTER (WHERE \"converted\" AND \"is_bounce\") / nullif(count(*) FILTER (WHERE \"converted\"), 0)), 0) AS BIGINT)",
+        StatsMetric.VisitDuration =>
+            "CAST(coalesce(round(avg(\"duration_seconds\") FILTER (WHERE \"converted\")), 0) AS BIGINT)",
+        StatsMetric.ConversionRate =>
+            "coalesce(round(100.0 * count(DISTINCT \"visitor_key\") FILTER (WHERE \"converted\") / nullif(count(DISTINCT \"visitor_key\"), 0), 2), 0)",
+        _ => throw new ArgumentOutOfRangeException(nameof(metric)),
+    };
+
+    private static void AppendOrder(StringBuilder sql, StatsQuery query, List<string> dimensions)
+    {
+        sql.Append(" ORDER BY ");
+        var first = true;
+        void Key(string expression, bool descending)
+        {
+            sql.Append(first ? "" : ", ").Append(expression).Append(descending ? " DESC" : " ASC").Append(" NULLS LAST");
+            first = false;
+        }
+
+        foreach (var order in query.OrderBy)
+        {
+            Key(order.Metric is { } metric ? SqlText.Identifier(MetricName(metric)) : dimensions[IndexOf(query, order.Dimension!)], order.Descending);
+        }
+
+        if (query.OrderBy.Count == 0)
+        {
+            var time = query.Dimensions.ToList().FindIndex(d => d.IsTime);
+            if (time >= 0)
+            {
+                Key(dimensions[time], descending: false);
+            }
+            else
+            {
+                Key(SqlText.Identifier(MetricName(query.Metrics[0])), descending: true);
+            }
+        }
+
+        // Every dimension last, so that equal metrics come in a stable order and pages do not overlap.
+        foreach (var alias in dimensions)
+        {
+            Key(alias, descending: false);
+        }
+    }
+
+    private static int IndexOf(StatsQuery query, StatsDimension dimension)
+    {
+        for (var i = 0; i < query.Dimensions.Count; i++)
+        {
+            if (query.Dimensions[i].Name == dimension.Name)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"'{dimension.Name}' is not a dimension of the query", nameof(dimension));
+    }
+
+    private static string DimensionSql(StatsDimension dimension, StatsQuery query, List<object?> parameters)
+    {
+        switch (dimension.Kind)
+        {
+            case DimensionKind.Event:
+                return SqlText.Identifier(dimension.Column);
+            case DimensionKind.Visit:
+                return SqlText.Identifier("v_" + dimension.Column);
+            case DimensionKind.EventProperty:
+                parameters.Add(dimension.PropertyPath);
+                return "json_extract_string(\"properties\", $" + parameters.Count.ToString(CultureInfo.InvariantCulture) + ")";
+            default:
+                var local = "timezone(" + SqlText.Literal(query.TimeZone) + ", \"timestamp\")";
+                return dimension.Column switch
+                {
+                    "hour" => "strftime(" + local + ", '%Y-%m-%d %H:00:00')",
+                    "day" => "strftime(" + local + ", '%Y-%m-%d')",
+                    "week" => "strftime(date_trunc('week', " + local + "), '%Y-%m-%d')",
+                    _ => "strftime(date_trunc('month', " + local + "), '%Y-%m-%d')",
+                };
+        }
+    }
+
+    private static string FilterSql(StatsFilter filter, StatsQuery query, List<object?> parameters)
+    {
+        switch (filter)
+        {
+            case LogicalFilter logical:
+                var parts = new string[logical.Filters.Count];
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    parts[i] = FilterSql(logical.Filters[i], query, parameters);
+                }
+
+                return "(" + string.Join(logical.IsAnd ? " AND " : " OR ", parts) + ")";
+            case NotFilter not:
+                return "(NOT coalesce(" + FilterSql(not.Filter, query, parameters) + ", FALSE))";
+            case ComparisonFilter comparison:
+                var column = DimensionSql(comparison.Dimension, query, parameters);
+                var negated = comparison.Operator is FilterOperator.IsNot or FilterOperator.ContainsNot or FilterOperator.MatchesNot;
+                var tests = new string[comparison.Values.Count];
+                for (var i = 0; i < tests.Length; i++)
+                {
+                    parameters.Add(comparison.Values[i]);
+                    var p = "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+                    tests[i] = comparison.Operator switch
+                    {
+                        FilterOperator.Is or FilterOperator.IsNot => column + " = " + p,
+                        FilterOperator.Contains or FilterOperator.ContainsNot => "contains(lower(" + column + "), lower(" + p + "))",
+                        _ => "regexp_matches(" + column + ", " + p + ")",
+                    };
+                }
+
+                // A missing value matches no "is" and every "is_not", as Plausible treats "(none)".
+                var any = "coalesce(" + string.Join(" OR ", tests) + ", FALSE)";
+                return negated ? "(NOT " + any + ")" : any;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(filter));
+        }
+    }
+
+    /// <summary>Splits the goal (positive <c>event:name</c> comparisons at the top level) from the other filters.</summary>
+    private static (StatsFilter? Goal, StatsFilter? Others) SplitGoal(StatsFilter? filter)
+    {
+        static bool IsGoal(StatsFilter f) => f is ComparisonFilter { Dimension.Name: "event:name", Operator: FilterOperator.Is or FilterOperator.Contains or FilterOperator.Matches };
+        if (filter is null)
+        {
+            return (null, null);
+        }
+
+        if (IsGoal(filter))
+        {
+            return (filter, null);
+        }
+
+        if (filter is LogicalFilter { IsAnd: true } conjunction)
+        {
+            var goals = conjunction.Filters.Where(IsGoal).ToList();
+            var rest = conjunction.Filters.Where(f => !IsGoal(f)).ToList();
+            return (Combine(goals), Combine(rest));
+        }
+
+        return (null, filter);
+    }
+
+    private static StatsFilter? Combine(List<StatsFilter> filters) => filters.Count switch
+    {
+        0 => null,
+        1 => filters[0],
+        _ => new LogicalFilter(IsAnd: true, filters),
+    };
+}
