@@ -68,12 +68,14 @@ public sealed partial class Lake : IAsyncDisposable
         var config = new DuckDbConfig { Threads = options.Threads, MemoryLimit = options.MemoryLimit }
             .Set("checkpoint_threshold", "1TB")
             .Set("block_allocator_memory", $"{blockPool}MiB");
+        LockDown(config, layout);
         DuckDbAllocator.TrySetPurgeDelay(AllocatorPurgeDelay);
         var database = DuckDbDatabase.Open(DuckDbDatabase.InMemory, config);
         DuckDbConnection? control = null;
         try
         {
             control = database.Connect();
+            LockDown(control, layout);
             var core = new LakeCore(options, layout, catalog, database, time ?? TimeProvider.System, logger);
             var loader = new LakeLoader(core, log);
             core.Publish(control);
@@ -86,6 +88,34 @@ public sealed partial class Lake : IAsyncDisposable
             database.Dispose();
             throw;
         }
+    }
+
+    /// <summary>DuckDB's spill folder for the lake's database: <c>&lt;data&gt;/lake/duckdb-tmp</c>.</summary>
+    public const string TempDirectoryName = "duckdb-tmp";
+
+    /// <summary>
+    /// The database serves people's SQL (docs/query.md, "SQL sandbox"), so it may open no file outside the lake's
+    /// folder, load no extension and take no configuration change. The lake's own work stays inside that folder: the
+    /// view reads its Parquet files, flush and compaction write there, and DuckDB spills to its temp folder there.
+    /// </summary>
+    private static void LockDown(DuckDbConfig config, LakeLayout layout)
+    {
+        var temp = Path.Combine(layout.Root, TempDirectoryName);
+        Directory.CreateDirectory(temp);
+        config.Set("temp_directory", temp)
+            .Set("autoinstall_known_extensions", "false")
+            .Set("autoload_known_extensions", "false");
+    }
+
+    /// <summary>
+    /// The rest of <see cref="LockDown(DuckDbConfig, LakeLayout)"/>, as statements, since DuckDB takes a list of
+    /// folders only in SQL: the folder is allowed before external access is turned off, and the configuration is
+    /// locked last, before any other connection exists.
+    /// </summary>
+    private static void LockDown(DuckDbConnection control, LakeLayout layout)
+    {
+        var root = (layout.Root + Path.DirectorySeparatorChar).Replace("'", "''", StringComparison.Ordinal);
+        control.Execute($"SET allowed_directories = ['{root}']; SET enable_external_access = false; SET lock_configuration = true;");
     }
 
     /// <summary>Where the lake lives: <c>&lt;data&gt;/lake</c>.</summary>

@@ -11,10 +11,13 @@ using Weir.Core.Configuration;
 using Weir.Core.Sites;
 using Weir.Lake;
 using Weir.Log;
+using Weir.Query.Sql;
 using Weir.Server.Admin;
+using Weir.Server.Auth;
 using Weir.Server.Endpoints;
 using Weir.Server.Ingest;
 using Weir.Server.Metrics;
+using Weir.Server.Query;
 using ServerLog = Weir.Server.Logging.Log;
 
 namespace Weir.Server;
@@ -49,8 +52,9 @@ public sealed class WeirServer : IAsyncDisposable
     /// <param name="ingest">How ingest takes events in; defaults when null.</param>
     /// <param name="time">The clock for received times and latencies; the system clock when null.</param>
     /// <param name="lake">How the lake loads and flushes; defaults over the data folder when null.</param>
+    /// <param name="sql">The limits of <c>POST /api/v1/sql</c>; the defaults when null.</param>
     public WeirServer(WeirOptions options, Action<ILoggingBuilder>? configureLogging = null, IngestServerOptions? ingest = null, TimeProvider? time = null,
-        Func<LakeOptions, LakeOptions>? lake = null)
+        Func<LakeOptions, LakeOptions>? lake = null, SqlSandboxOptions? sql = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -100,6 +104,11 @@ public sealed class WeirServer : IAsyncDisposable
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);
         api.MapLakeEndpoints(Lake, Sites);
+        ReadTokens = ReadTokens.Open(options.DataDirectory);
+        api.MapTokenEndpoints(ReadTokens, Sites, time);
+        ReadAccess = new ReadAccess(AdminToken, ReadTokens, Sites);
+        Sql = new SqlSandbox(new LakeQuerySource(Lake), sql);
+        _app.MapSqlEndpoints(ReadAccess, Sql);
 
         var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(OnStarted);
@@ -131,6 +140,15 @@ public sealed class WeirServer : IAsyncDisposable
     public AdminToken AdminToken { get; }
 
     public SiteStore Sites { get; }
+
+    /// <summary>The read tokens <c>POST /api/v1/tokens</c> creates.</summary>
+    public ReadTokens ReadTokens { get; }
+
+    /// <summary>Which sites a request to the query API may read; the query endpoints share it.</summary>
+    public ReadAccess ReadAccess { get; }
+
+    /// <summary>The sandbox <c>POST /api/v1/sql</c> runs queries in.</summary>
+    public SqlSandbox Sql { get; }
 
     /// <summary>The durable event log ingest appends to.</summary>
     public DurableLog EventLog { get; }

@@ -1,5 +1,11 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Weir.Core;
+using Weir.Core.Configuration;
+using Weir.Server;
 
 namespace Weir.Cli.Tests;
 
@@ -96,8 +102,8 @@ public sealed class QueryCommandTests : IDisposable
     [Fact]
     public async Task Rows_from_many_chunks_are_all_written()
     {
-        var csv = await Query("SELECT range AS i FROM range(5000)", "--format", "csv");
-        var json = await Query("SELECT range AS i FROM range(5000)", "--format", "json");
+        var csv = await Query("SELECT unnest(range(5000)) AS i", "--format", "csv");
+        var json = await Query("SELECT unnest(range(5000)) AS i", "--format", "json");
 
         var lines = csv.Output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(5001, lines.Length);
@@ -111,11 +117,12 @@ public sealed class QueryCommandTests : IDisposable
     [Fact]
     public async Task Sql_error_exits_1_with_duckdbs_message_on_stderr()
     {
-        var result = await Query("SELECT * FROM no_such_table", "--format", "csv");
+        var result = await Query("SELECT no_such_column FROM events", "--format", "csv");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("", result.Output);
-        Assert.Contains("Catalog Error: Table with name no_such_table does not exist", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Binder Error", result.Error, StringComparison.Ordinal);
+        Assert.Contains("no_such_column", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
 
@@ -125,7 +132,7 @@ public sealed class QueryCommandTests : IDisposable
         var result = await Query("SELEC 1");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Parser Error: syntax error at or near \"SELEC\"", result.Error, StringComparison.Ordinal);
+        Assert.Contains("syntax error at or near \"SELEC\"", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,16 +146,46 @@ public sealed class QueryCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Database_is_created_in_a_missing_data_folder_and_keeps_its_tables()
+    public async Task Reads_the_lakes_events_once_the_server_has_stopped_and_refuses_while_it_runs()
     {
-        var data = _temp.Combine("new", "data");
+        var options = new WeirOptions { DataDirectory = _temp.Path, Http = new HttpOptions { Urls = ["http://127.0.0.1:0"] } };
+        await using (var server = new WeirServer(options, logging => logging.ClearProviders()))
+        {
+            using var client = new HttpClient { BaseAddress = Assert.Single(await server.StartAsync()) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.AdminToken.Value);
+            var site = JsonDocument.Parse(await (await client.PostAsJsonAsync("/api/v1/sites", new { domain = "shop.example" })).Content.ReadAsStringAsync()).RootElement;
+            using var batch = new HttpRequestMessage(HttpMethod.Post, "/v1/batch")
+            {
+                Content = new StringContent("""{"batch":[{"type":"track","event":"A","userId":"u","messageId":"m-1"},{"type":"track","event":"B","userId":"u","messageId":"m-2"}]}""", Encoding.UTF8, "application/json"),
+            };
+            batch.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(site.GetProperty("writeKey").GetString() + ":")));
+            Assert.True((await client.SendAsync(batch)).IsSuccessStatusCode);
 
-        var create = await CliRun.RunAsync(["query", "CREATE TABLE t AS SELECT 7 AS v", "--data", data]);
-        var read = await CliRun.RunAsync(["query", "SELECT v FROM t", "--data", data, "--format", "csv"]);
+            var busy = await Query("SELECT count(*) FROM events");
+            Assert.Equal(1, busy.ExitCode);
+            Assert.Contains("in use by a running server", busy.Error, StringComparison.Ordinal);
+            await server.StopAsync();
+        }
 
-        Assert.Equal(0, create.ExitCode);
-        Assert.True(File.Exists(Path.Combine(data, "weir.duckdb")));
-        Assert.Equal("v\r\n7\r\n", read.Output);
+        var result = await Query("SELECT count(*) AS n, count(DISTINCT site_id) AS sites FROM events", "--format", "csv");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("n,sites\r\n2,1\r\n", result.Output);
+    }
+
+    [Fact]
+    public async Task Anything_but_one_select_over_events_and_sessions_is_refused()
+    {
+        foreach (var sql in new[] { "CREATE TABLE t AS SELECT 7 AS v", "SELECT 1; SELECT 2", "SELECT * FROM read_text('/etc/passwd')", "SELECT * FROM hot_events" })
+        {
+            var result = await Query(sql);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal("", result.Output);
+            Assert.StartsWith("weir query: ", result.Error, StringComparison.Ordinal);
+        }
+
+        var sessions = await Query("SELECT count(*) AS n FROM sessions", "--format", "csv");
+        Assert.Equal("n\r\n0\r\n", sessions.Output);
     }
 
     [Fact]
@@ -159,7 +196,7 @@ public sealed class QueryCommandTests : IDisposable
         var result = await CliRun.RunAsync(environment, "query", "SELECT 1 AS one", "--format", "csv");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.True(File.Exists(_temp.Combine("weir.duckdb")));
+        Assert.True(Directory.Exists(_temp.Combine("lake")));
     }
 
     [Fact]
@@ -169,7 +206,7 @@ public sealed class QueryCommandTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("xml", result.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(_temp.Combine("weir.duckdb")));
+        Assert.False(Directory.Exists(_temp.Combine("lake")));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Weir.Core.Configuration;
 using Weir.Log;
+using Weir.Query.Sql;
 using Weir.Server.Ingest;
 
 namespace Weir.Server.Tests;
@@ -30,7 +31,7 @@ internal sealed class RunningServer : IAsyncDisposable
         return client;
     }
 
-    public static async Task<RunningServer> StartAsync(string dataDirectory, string? adminToken = null, IngestServerOptions? ingest = null)
+    public static async Task<RunningServer> StartAsync(string dataDirectory, string? adminToken = null, IngestServerOptions? ingest = null, SqlSandboxOptions? sql = null)
     {
         var options = new WeirOptions
         {
@@ -39,7 +40,7 @@ internal sealed class RunningServer : IAsyncDisposable
             Logging = new LoggingOptions { Level = WeirLogLevel.Warning },
             AdminToken = adminToken,
         };
-        var server = new WeirServer(options, ingest: ingest);
+        var server = new WeirServer(options, ingest: ingest, sql: sql);
         var addresses = await server.StartAsync();
         return new RunningServer(server, addresses[0], dataDirectory);
     }

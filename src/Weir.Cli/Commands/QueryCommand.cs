@@ -2,20 +2,29 @@ using System.CommandLine;
 using Weir.Cli.Output;
 using Weir.Core.Configuration;
 using Weir.DuckDb;
+using Weir.Lake;
+using Weir.Log;
+using Weir.Query.Sql;
+using Weir.Server;
+using Weir.Server.Query;
 
 namespace Weir.Cli.Commands;
 
 /// <summary>
-/// <c>weir query "SQL"</c>: runs SQL against the data folder's DuckDB database and prints the result as a table,
-/// CSV or JSON. Until the lake exists, the database is <c>&lt;data&gt;/weir.duckdb</c>, created when missing.
+/// <c>weir query "SQL"</c>: one read-only SELECT over the data folder's lake (the views <c>events</c> and
+/// <c>sessions</c>, every site), in the same sandbox as <c>POST /api/v1/sql</c>, printed as a table, CSV or JSON.
 /// </summary>
+/// <remarks>
+/// It opens the lake itself, so it needs the folder to itself: the log's lock tells whether a server holds it (a
+/// server would have files in flight that opening the lake removes as leftovers). It holds the lock while it reads
+/// but does not load the log: after a clean stop every event is in Parquet; after a crash, the events the server had
+/// not flushed show once it runs again.
+/// </remarks>
 internal static class QueryCommand
 {
-    public const string DatabaseFileName = "weir.duckdb";
-
     public static Command Create(IReadOnlyDictionary<string, string?> environment)
     {
-        var sql = new Argument<string>("sql") { Description = "The SQL to run. Several statements may be separated by ';'; the last one's result is printed." };
+        var sql = new Argument<string>("sql") { Description = "One SELECT query over the views events and sessions." };
         var format = new Option<string>("--format")
         {
             Description = "How to print the result.",
@@ -23,9 +32,9 @@ internal static class QueryCommand
         };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var data = ConfigurationOptions.Data();
-        var command = new Command("query", "Run SQL against the data folder and print the result.") { sql, format, data };
+        var command = new Command("query", "Run a read-only SQL query over the lake and print the result.") { sql, format, data };
 
-        command.SetAction(parseResult => Run(
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetRequiredValue(sql),
             parseResult.GetRequiredValue(format),
             parseResult.GetValue(data),
@@ -35,7 +44,7 @@ internal static class QueryCommand
         return command;
     }
 
-    private static int Run(string sql, string format, string? dataFlag, IReadOnlyDictionary<string, string?> environment,
+    private static async Task<int> RunAsync(string sql, string format, string? dataFlag, IReadOnlyDictionary<string, string?> environment,
         TextWriter output, TextWriter error)
     {
         string dataDirectory;
@@ -49,13 +58,35 @@ internal static class QueryCommand
             return ExitCodes.Usage;
         }
 
+        Directory.CreateDirectory(dataDirectory);
+        DurableLog log;
+        try
+        {
+            log = DurableLog.Open(WeirServer.LogOptionsFor(dataDirectory));
+        }
+        catch (IOException e) when (e.Message.Contains("LOCK", StringComparison.Ordinal))
+        {
+            await error.WriteLineAsync($"weir query: the data folder {dataDirectory} is in use by a running server; ask it instead with POST /api/v1/sql.").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        await using (log.ConfigureAwait(false))
+        {
+            var lake = Lake.Lake.Open(new LakeOptions { DataDirectory = dataDirectory, BackgroundMaintenance = false }, log: null);
+            await using (lake.ConfigureAwait(false))
+            {
+                return Print(new SqlSandbox(new LakeQuerySource(lake)), sql, format, output, error);
+            }
+        }
+    }
+
+    private static int Print(SqlSandbox sandbox, string sql, string format, TextWriter output, TextWriter error)
+    {
         var startedAt = TimeProvider.System.GetTimestamp();
         try
         {
-            using var database = DuckDbDatabase.Open(Path.Combine(dataDirectory, DatabaseFileName));
-            using var connection = database.Connect();
-            using var result = RunScript(connection, sql);
-            if (ResultColumns.FindUnsupported(result) is { } problem)
+            using var reader = sandbox.Open(sql, sites: null);
+            if (ResultColumns.FindUnsupported(reader.Result) is { } problem)
             {
                 error.WriteLine($"weir query: {problem}");
                 return ExitCodes.Failure;
@@ -67,7 +98,12 @@ internal static class QueryCommand
                 "json" => new JsonResultWriter(TimeProvider.System, startedAt),
                 _ => new TableResultWriter(),
             };
-            writer.Write(result, output);
+            writer.Write(reader.Result, output);
+        }
+        catch (SqlRejectedException e)
+        {
+            error.WriteLine($"weir query: {e.Message}");
+            return ExitCodes.Failure;
         }
         catch (DuckDbException e)
         {
@@ -76,22 +112,5 @@ internal static class QueryCommand
         }
 
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// Runs every statement but the last, then streams the last one's result, so a large result is printed as it is
-    /// read instead of being held in memory first.
-    /// </summary>
-    private static DuckDbResult RunScript(DuckDbConnection connection, string sql)
-    {
-        using var statements = connection.ExtractStatements(sql);
-        for (var i = 0; i < statements.Count - 1; i++)
-        {
-            using var statement = statements.Prepare(i);
-            statement.ExecuteNonQuery();
-        }
-
-        using var last = statements.Prepare(statements.Count - 1);
-        return last.ExecuteStreaming();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Weir.DuckDb;
+using Weir.Query.Execution;
 
 namespace Weir.Cli.Output;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Weir.DuckDb;
+using Weir.Query.Execution;
 
 namespace Weir.Cli.Output;
 

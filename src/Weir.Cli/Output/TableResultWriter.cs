@@ -1,6 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using Weir.DuckDb;
+using Weir.Query.Execution;
 
 namespace Weir.Cli.Output;
 

@@ -14,4 +14,8 @@ namespace Weir.Server.Endpoints;
 [JsonSerializable(typeof(ErasureRequest))]
 [JsonSerializable(typeof(ErasureResponse))]
 [JsonSerializable(typeof(LakeStatusResponse))]
+[JsonSerializable(typeof(SqlRequest))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(Weir.Server.Auth.ReadTokenFile))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

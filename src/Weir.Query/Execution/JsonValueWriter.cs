@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Weir.Cli.Output;
+namespace Weir.Query.Execution;
 
 /// <summary>Writes one result value as JSON, in the shape of the HTTP API's <c>/api/v1/sql</c> rows.</summary>
-internal static class JsonValueWriter
+public static class JsonValueWriter
 {
     /// <summary>Readable output: non-ASCII text stays as it is. The output is never embedded in HTML.</summary>
     public static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -1,12 +1,12 @@
 using System.Globalization;
 
-namespace Weir.Cli.Output;
+namespace Weir.Query.Execution;
 
 /// <summary>
 /// How a value reads as text in CSV and in tables: culture-invariant, timestamps in ISO 8601, blobs in base64 and
 /// lists as JSON arrays, the same spellings the JSON output uses.
 /// </summary>
-internal static class ValueText
+public static class ValueText
 {
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFF";
     public const string UtcTimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'";
