@@ -25,6 +25,7 @@ public static class WeirCommandLine
         root.Subcommands.Add(QueryCommand.Create(environment));
         root.Subcommands.Add(LakeCommands.Compact(environment));
         root.Subcommands.Add(LakeCommands.Replay(environment));
+        root.Subcommands.Add(DemoCommand.Create(environment));
         return root;
     }
 

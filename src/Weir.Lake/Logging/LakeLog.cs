@@ -44,4 +44,8 @@ internal static partial class LakeLog
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning,
         Message = "The lake starts at log position {Watermark}, but the log keeps records only from {Oldest}: the records in between are in the raw zone only. Run 'weir replay' (with the server stopped) to load them")]
     public static partial void RecordsOnlyInRawZone(ILogger logger, long watermark, long oldest);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information,
+        Message = "Imported {Rows} rows into {Files} files ({Bytes} bytes), outside the log, in {ElapsedMs} ms")]
+    public static partial void Imported(ILogger logger, long rows, int files, long bytes, long elapsedMs);
 }

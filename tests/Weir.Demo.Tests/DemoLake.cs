@@ -1,0 +1,65 @@
+using Weir.Lake;
+
+namespace Weir.Demo.Tests;
+
+/// <summary>A lake in a temporary folder filled with demo traffic, and queries over its <c>events</c> view.</summary>
+internal sealed class DemoLake : IAsyncDisposable
+{
+    public static readonly DateTimeOffset End = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _directory = new();
+
+    private DemoLake()
+    {
+    }
+
+    public string DataDirectory => _directory.Path;
+
+    public Lake.Lake Lake { get; private set; } = null!;
+
+    public DemoImportResult Result { get; private set; } = null!;
+
+    public string SiteId { get; private set; } = "";
+
+    public static async Task<DemoLake> CreateAsync(long events = 20_000, ulong seed = 7)
+    {
+        var demo = new DemoLake();
+        demo.SiteId = DemoSite.Ensure(demo.DataDirectory).Site.Id;
+        demo.Lake = OpenLake(demo.DataDirectory);
+        demo.Result = await DemoImport.RunAsync(demo.Lake, new DemoTrafficOptions { SiteId = demo.SiteId, Events = events, Seed = seed, End = End });
+        return demo;
+    }
+
+    public static Lake.Lake OpenLake(string dataDirectory) =>
+        global::Weir.Lake.Lake.Open(new LakeOptions { DataDirectory = dataDirectory, BackgroundMaintenance = false }, log: null);
+
+    public async Task ReopenAsync()
+    {
+        await Lake.DisposeAsync();
+        Lake = OpenLake(DataDirectory);
+    }
+
+    public long Long(string sql) => Long(Lake, sql);
+
+    public static long Long(Lake.Lake lake, string sql)
+    {
+        using var connection = lake.Connect();
+        using var result = connection.Query(sql);
+        using var chunk = result.NextChunk() ?? throw new InvalidOperationException("No row.");
+        return chunk.GetVector(0).GetInt64(0);
+    }
+
+    public double Double(string sql)
+    {
+        using var connection = Lake.Connect();
+        using var result = connection.Query(sql);
+        using var chunk = result.NextChunk() ?? throw new InvalidOperationException("No row.");
+        return chunk.GetVector(0).GetDouble(0);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Lake.DisposeAsync();
+        _directory.Dispose();
+    }
+}
