@@ -11,25 +11,42 @@ public static class ResultRows
         ArgumentNullException.ThrowIfNull(result);
         using (result)
         {
-            var rows = new List<object?[]>();
-            while (result.NextChunk() is { } chunk)
-            {
-                using (chunk)
-                {
-                    for (var r = 0; r < chunk.RowCount; r++)
-                    {
-                        var row = new object?[chunk.ColumnCount];
-                        for (var c = 0; c < row.Length; c++)
-                        {
-                            row[c] = chunk.GetVector(c).GetValue(r);
-                        }
+            return Read(result, int.MaxValue, out _);
+        }
+    }
 
-                        rows.Add(row);
+    /// <summary>
+    /// Up to <paramref name="maxRows"/> rows of <paramref name="result"/>; <paramref name="truncated"/> says whether
+    /// there were more. Reading stops there, so a streaming result computes no further rows.
+    /// </summary>
+    public static List<object?[]> Read(DuckDbResult result, int maxRows, out bool truncated)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var rows = new List<object?[]>();
+        truncated = false;
+        while (!truncated && result.NextChunk() is { } chunk)
+        {
+            using (chunk)
+            {
+                for (var r = 0; r < chunk.RowCount; r++)
+                {
+                    if (rows.Count == maxRows)
+                    {
+                        truncated = true;
+                        break;
                     }
+
+                    var row = new object?[chunk.ColumnCount];
+                    for (var c = 0; c < row.Length; c++)
+                    {
+                        row[c] = chunk.GetVector(c).GetValue(r);
+                    }
+
+                    rows.Add(row);
                 }
             }
-
-            return rows;
         }
+
+        return rows;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Weir.DuckDb;
+using Weir.Query.Execution;
 using Weir.Query.Sessions;
 
 namespace Weir.Query.Sql;
@@ -45,32 +46,8 @@ public sealed class SqlSandbox
             columns[c] = new SqlColumn(result.GetColumnName(c), result.GetColumnType(c).SqlName);
         }
 
-        var rows = new List<object?[]>();
-        var truncated = false;
-        while (!truncated && result.NextChunk() is { } chunk)
-        {
-            using (chunk)
-            {
-                for (var r = 0; r < chunk.RowCount; r++)
-                {
-                    if (rows.Count == Options.MaxRows)
-                    {
-                        // Disposing the streaming result stops the query: the rows past the limit are never computed.
-                        truncated = true;
-                        break;
-                    }
-
-                    var row = new object?[columns.Length];
-                    for (var c = 0; c < row.Length; c++)
-                    {
-                        row[c] = chunk.GetVector(c).GetValue(r);
-                    }
-
-                    rows.Add(row);
-                }
-            }
-        }
-
+        // Disposing the streaming result stops the query: the rows past the limit are never computed.
+        var rows = ResultRows.Read(result, Options.MaxRows, out var truncated);
         return new SqlResult(columns, rows, truncated, Stopwatch.GetElapsedTime(started));
     }
 

@@ -24,6 +24,9 @@ public sealed record StatsDimension(string Name, DimensionKind Kind, string Colu
     /// <summary>The dimensions a request may name, for error messages.</summary>
     public static IEnumerable<string> KnownNames => Known.Keys.Append("event:props:<key>");
 
+    /// <summary>The <c>visit:…</c> dimensions: each reads one column of the session.</summary>
+    public static IEnumerable<StatsDimension> Visits => Known.Values.Where(d => d.Kind == DimensionKind.Visit);
+
     /// <summary>Whether the dimension is a time bucket.</summary>
     public bool IsTime => Kind == DimensionKind.Time;
 

@@ -25,13 +25,26 @@ public enum FilterOperator
 }
 
 /// <summary>A filter tree: a comparison, or <c>and</c>/<c>or</c> of filters, or <c>not</c> of one.</summary>
-public abstract record StatsFilter;
+public abstract record StatsFilter
+{
+    /// <summary>Whether the filter names a goal: a positive comparison on <c>event:name</c>, what <c>conversion_rate</c> counts.</summary>
+    public bool IsGoal => this is ComparisonFilter { Dimension.Name: "event:name", Operator: FilterOperator.Is or FilterOperator.Contains or FilterOperator.Matches };
+}
 
 /// <summary><c>[operator, dimension, [values]]</c>: true when the dimension compares true with any of the values.</summary>
 public sealed record ComparisonFilter(FilterOperator Operator, StatsDimension Dimension, IReadOnlyList<string> Values) : StatsFilter;
 
 /// <summary><c>["and", [filters]]</c> or <c>["or", [filters]]</c>.</summary>
-public sealed record LogicalFilter(bool IsAnd, IReadOnlyList<StatsFilter> Filters) : StatsFilter;
+public sealed record LogicalFilter(bool IsAnd, IReadOnlyList<StatsFilter> Filters) : StatsFilter
+{
+    /// <summary>All of <paramref name="filters"/>: null for none, the filter itself for one, their <c>and</c> otherwise.</summary>
+    public static StatsFilter? AllOf(IReadOnlyList<StatsFilter> filters) => filters.Count switch
+    {
+        0 => null,
+        1 => filters[0],
+        _ => new LogicalFilter(IsAnd: true, filters),
+    };
+}
 
 /// <summary><c>["not", filter]</c>.</summary>
 public sealed record NotFilter(StatsFilter Filter) : StatsFilter;

@@ -89,7 +89,7 @@ public static class StatsRequestParser
             throw new StatsQueryException("include.comparisons", "a comparison needs a bounded date_range; \"all\" has no previous period");
         }
 
-        if (metrics.Contains(StatsMetric.ConversionRate) && !HasGoalFilter(filter))
+        if (metrics.Contains(StatsMetric.ConversionRate) && StatsSql.SplitGoal(filter).Goal is null)
         {
             throw new StatsQueryException("metrics", "conversion_rate needs a filter on event:name (the goal), e.g. [\"is\", \"event:name\", [\"Signup\"]]");
         }
@@ -108,14 +108,6 @@ public static class StatsRequestParser
         };
         return query with { OrderBy = orderBy is null ? [] : ParseOrderBy(orderBy.Value, query) };
     }
-
-    /// <summary>Whether the filter restricts <c>event:name</c> at its top level (directly or under <c>and</c>).</summary>
-    internal static bool HasGoalFilter(StatsFilter? filter) => filter switch
-    {
-        ComparisonFilter { Dimension.Name: "event:name", Operator: FilterOperator.Is or FilterOperator.Contains or FilterOperator.Matches } => true,
-        LogicalFilter { IsAnd: true } conjunction => conjunction.Filters.Any(HasGoalFilter),
-        _ => false,
-    };
 
     private static List<StatsMetric> ParseMetrics(JsonElement value)
     {
@@ -205,12 +197,7 @@ public static class StatsRequestParser
             filters.Add(ParseFilter(item, $"filters[{i++}]"));
         }
 
-        return filters.Count switch
-        {
-            0 => null,
-            1 => filters[0],
-            _ => new LogicalFilter(IsAnd: true, filters),
-        };
+        return LogicalFilter.AllOf(filters);
     }
 
     private static StatsFilter ParseFilter(JsonElement item, string field)

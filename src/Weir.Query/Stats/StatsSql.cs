@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Weir.Query.Execution;
 using Weir.Query.Sessions;
 
 namespace Weir.Query.Stats;
@@ -51,7 +50,7 @@ public static class StatsSql
             .Append("s.\"session_id\", s.\"is_bounce\", s.\"duration_seconds\"");
         foreach (var dimension in VisitColumns)
         {
-            sql.Append(", s.").Append(SqlText.Identifier(dimension)).Append(" AS ").Append(SqlText.Identifier("v_" + dimension));
+            sql.Append(", s.").Append(DuckDb.Sql.Identifier(dimension)).Append(" AS ").Append(DuckDb.Sql.Identifier("v_" + dimension));
         }
 
         sql.Append(" FROM \"tagged\" t JOIN \"visits\" s USING (\"site_id\", \"visitor_key\", \"session_seq\") WHERE ");
@@ -101,7 +100,7 @@ public static class StatsSql
 
         for (var i = 0; i < query.Metrics.Count; i++)
         {
-            sql.Append(i == 0 ? "" : ", ").Append(MetricSql(query.Metrics[i])).Append(" AS ").Append(SqlText.Identifier(MetricName(query.Metrics[i])));
+            sql.Append(i == 0 ? "" : ", ").Append(MetricSql(query.Metrics[i])).Append(" AS ").Append(DuckDb.Sql.Identifier(MetricName(query.Metrics[i])));
         }
 
         sql.Append(" FROM \"per_visit\"");
@@ -120,11 +119,7 @@ public static class StatsSql
     }
 
     /// <summary>The session columns visit dimensions read.</summary>
-    private static readonly string[] VisitColumns =
-    [
-        "entry_page", "exit_page", "source", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-        "country", "region", "city", "browser", "browser_version", "os", "os_version", "device_type",
-    ];
+    private static readonly string[] VisitColumns = [.. StatsDimension.Visits.Select(d => d.Column)];
 
     private static string MetricSql(StatsMetric metric) => metric switch
     {
@@ -155,7 +150,7 @@ public static class StatsSql
 
         foreach (var order in query.OrderBy)
         {
-            Key(order.Metric is { } metric ? SqlText.Identifier(MetricName(metric)) : dimensions[IndexOf(query, order.Dimension!)], order.Descending);
+            Key(order.Metric is { } metric ? DuckDb.Sql.Identifier(MetricName(metric)) : dimensions[IndexOf(query, order.Dimension!)], order.Descending);
         }
 
         if (query.OrderBy.Count == 0)
@@ -167,7 +162,7 @@ public static class StatsSql
             }
             else
             {
-                Key(SqlText.Identifier(MetricName(query.Metrics[0])), descending: true);
+                Key(DuckDb.Sql.Identifier(MetricName(query.Metrics[0])), descending: true);
             }
         }
 
@@ -196,14 +191,14 @@ public static class StatsSql
         switch (dimension.Kind)
         {
             case DimensionKind.Event:
-                return SqlText.Identifier(dimension.Column);
+                return DuckDb.Sql.Identifier(dimension.Column);
             case DimensionKind.Visit:
-                return SqlText.Identifier("v_" + dimension.Column);
+                return DuckDb.Sql.Identifier("v_" + dimension.Column);
             case DimensionKind.EventProperty:
                 parameters.Add(dimension.PropertyPath);
                 return "json_extract_string(\"properties\", $" + parameters.Count.ToString(CultureInfo.InvariantCulture) + ")";
             default:
-                var local = "timezone(" + SqlText.Literal(query.TimeZone) + ", \"timestamp\")";
+                var local = "timezone(" + DuckDb.Sql.Literal(query.TimeZone) + ", \"timestamp\")";
                 return dimension.Column switch
                 {
                     "hour" => "strftime(" + local + ", '%Y-%m-%d %H:00:00')",
@@ -253,33 +248,13 @@ public static class StatsSql
     }
 
     /// <summary>Splits the goal (positive <c>event:name</c> comparisons at the top level) from the other filters.</summary>
-    private static (StatsFilter? Goal, StatsFilter? Others) SplitGoal(StatsFilter? filter)
+    internal static (StatsFilter? Goal, StatsFilter? Others) SplitGoal(StatsFilter? filter) => filter switch
     {
-        static bool IsGoal(StatsFilter f) => f is ComparisonFilter { Dimension.Name: "event:name", Operator: FilterOperator.Is or FilterOperator.Contains or FilterOperator.Matches };
-        if (filter is null)
-        {
-            return (null, null);
-        }
-
-        if (IsGoal(filter))
-        {
-            return (filter, null);
-        }
-
-        if (filter is LogicalFilter { IsAnd: true } conjunction)
-        {
-            var goals = conjunction.Filters.Where(IsGoal).ToList();
-            var rest = conjunction.Filters.Where(f => !IsGoal(f)).ToList();
-            return (Combine(goals), Combine(rest));
-        }
-
-        return (null, filter);
-    }
-
-    private static StatsFilter? Combine(List<StatsFilter> filters) => filters.Count switch
-    {
-        0 => null,
-        1 => filters[0],
-        _ => new LogicalFilter(IsAnd: true, filters),
+        null => (null, null),
+        { IsGoal: true } => (filter, null),
+        LogicalFilter { IsAnd: true } conjunction => (
+            LogicalFilter.AllOf([.. conjunction.Filters.Where(f => f.IsGoal)]),
+            LogicalFilter.AllOf([.. conjunction.Filters.Where(f => !f.IsGoal)])),
+        _ => (null, filter),
     };
 }

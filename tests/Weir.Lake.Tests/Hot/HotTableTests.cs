@@ -1,3 +1,4 @@
+using Weir.DuckDb;
 using Weir.Lake.Hot;
 
 namespace Weir.Lake.Tests.Hot;

@@ -1,9 +1,12 @@
 using System.Text;
 
-namespace Weir.Lake;
+namespace Weir.DuckDb;
 
-/// <summary>SQL text for identifiers and literals the lake builds itself.</summary>
-internal static class Sql
+/// <summary>
+/// Quoting for the SQL that Weir builds itself (the lake's DDL and views, the query layer's reports). Values a user
+/// gives are bound as parameters instead.
+/// </summary>
+public static class Sql
 {
     /// <summary>A SQL identifier in double quotes, with embedded quotes doubled.</summary>
     public static string Identifier(string name)
@@ -12,8 +15,10 @@ internal static class Sql
         return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
+    /// <summary>A single-quoted string literal, with embedded quotes doubled.</summary>
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
+    /// <summary>A DuckDB list literal of strings.</summary>
     public static string List(IReadOnlyList<string> values)
     {
         var text = new StringBuilder("[");
