@@ -54,10 +54,10 @@ internal static class LakeSuite
         Console.WriteLine($"Load average before: {loadBefore} (the figures need a machine that is otherwise idle)");
         try
         {
-            await LoadFlushAndStoreAsync(options, Path.Combine(work.FullName, "load"), work.FullName, goals, table).ConfigureAwait(false);
+            await LoadFlushAndStoreAsync(options, Path.Combine(work.FullName, "load"), goals, table).ConfigureAwait(false);
             if (options.CompactEvents > 0)
             {
-                await CompactAsync(options, Path.Combine(work.FullName, "compact"), work.FullName, goals, table).ConfigureAwait(false);
+                await CompactAsync(options, Path.Combine(work.FullName, "compact"), goals, table).ConfigureAwait(false);
             }
         }
         finally
@@ -72,7 +72,7 @@ internal static class LakeSuite
         return goals.AllMet || options.NoFail ? 0 : 1;
     }
 
-    private static async Task LoadFlushAndStoreAsync(LakeBenchOptions options, string data, string work, GoalReport goals, List<string[]> table)
+    private static async Task LoadFlushAndStoreAsync(LakeBenchOptions options, string data, GoalReport goals, List<string[]> table)
     {
         var events = options.Events;
         var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(data, "log") });
@@ -147,7 +147,7 @@ internal static class LakeSuite
 
         // Flush, against DuckDB's COPY of the same rows, copied first out of the hot table (which the flush empties).
         var columns = new PartitionFileWriter(lake.Layout).FileColumns;
-        var referencePath = Path.Combine(work, "reference-flush.parquet");
+        var referencePath = Path.Combine(ReferenceFolder(lake), "reference-flush.parquet");
         Measured copy, sync;
         using (var connection = lake.Connect())
         {
@@ -229,7 +229,13 @@ internal static class LakeSuite
         table.Add([$"loader, {events:N0} events, cold", $"{Format(coldRate)} events/s ({loaded.Cores:0.0} cores)", "", "", "information"]);
     }
 
-    private static async Task CompactAsync(LakeBenchOptions options, string data, string work, GoalReport goals, List<string[]> table)
+    /// <summary>
+    /// Where the reference COPYs write: inside the lake's folder, the only one its database may write to (see
+    /// docs/query.md, "SQL sandbox"), but outside <c>events/</c>, so the lake never takes them for its own files.
+    /// </summary>
+    private static string ReferenceFolder(Weir.Lake.Lake lake) => Directory.CreateDirectory(Path.Combine(lake.Layout.Root, "bench-reference")).FullName;
+
+    private static async Task CompactAsync(LakeBenchOptions options, string data, GoalReport goals, List<string[]> table)
     {
         var events = options.CompactEvents;
         var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(data, "log") });
@@ -272,7 +278,7 @@ internal static class LakeSuite
                 {
                     var inputs = string.Join(", ", groups[g].Files.Select(f => Literal(lake.Layout.Absolute(f.Path))));
                     connection.Execute($"COPY (SELECT * FROM read_parquet([{inputs}]) ORDER BY \"timestamp\") " +
-                        $"TO {Literal(Path.Combine(work, $"reference-compaction-{g}.parquet"))} (FORMAT parquet, COMPRESSION zstd)");
+                        $"TO {Literal(Path.Combine(ReferenceFolder(lake), $"reference-compaction-{g}.parquet"))} (FORMAT parquet, COMPRESSION zstd)");
                 }
             });
         }
