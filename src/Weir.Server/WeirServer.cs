@@ -96,7 +96,7 @@ public sealed class WeirServer : IAsyncDisposable
             MaxBacklogBytes = options.Ingest.MaxBacklogBytes,
             MinFreeDiskBytes = options.Ingest.MinFreeDiskBytes,
         };
-        _ingest = new IngestHandler(EventLog, Sites, options.DataDirectory, ingest, time, loggerFactory.CreateLogger("Weir.Ingest"));
+        _ingest = new IngestHandler(EventLog, Sites, options.DataDirectory, ingest, time, loggerFactory.CreateLogger("Weir.Ingest"), Metrics.Scope);
 
         _app.MapHealthEndpoints();
         _app.MapIngestEndpoints(_ingest);

@@ -38,7 +38,7 @@ internal sealed class IngestHandler : IDisposable
     private readonly string _retryAfter;
     private int _lastRefusal;
 
-    public IngestHandler(DurableLog log, SiteStore sites, string dataDirectory, IngestServerOptions options, TimeProvider time, ILogger logger)
+    public IngestHandler(DurableLog log, SiteStore sites, string dataDirectory, IngestServerOptions options, TimeProvider time, ILogger logger, object? meterScope = null)
     {
         _log = log;
         _sites = sites;
@@ -49,7 +49,7 @@ internal sealed class IngestHandler : IDisposable
         _pixel = new PixelIngest(options.Limits);
         _backpressure = new Backpressure(log, dataDirectory, options, time);
         _retryAfter = Math.Max(1, (int)Math.Ceiling(options.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        Metrics = new IngestMetrics(log);
+        Metrics = new IngestMetrics(log, meterScope);
         if (options.RequestsPerSecondPerKey > 0)
         {
             var rate = options.RequestsPerSecondPerKey;

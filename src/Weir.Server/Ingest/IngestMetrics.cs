@@ -6,11 +6,18 @@ namespace Weir.Server.Ingest;
 /// <summary>The <c>weir.ingest</c> and <c>weir.log</c> meters that <c>/metrics</c> serves.</summary>
 internal sealed class IngestMetrics : IDisposable
 {
-    private readonly Meter _ingest = new("weir.ingest");
-    private readonly Meter _log = new("weir.log");
+    private readonly Meter _ingest;
+    private readonly Meter _log;
 
-    public IngestMetrics(DurableLog log)
+    /// <param name="log">The log whose statistics the observable instruments read.</param>
+    /// <param name="scope">
+    /// The owning server's <see cref="Metrics.PrometheusExporter.Scope"/>: with several servers in one process (tests,
+    /// embedded hosts) each exporter then reads only its own server's gauges, never those of one being disposed.
+    /// </param>
+    public IngestMetrics(DurableLog log, object? scope = null)
     {
+        _ingest = new Meter(new MeterOptions("weir.ingest") { Scope = scope });
+        _log = new Meter(new MeterOptions("weir.log") { Scope = scope });
         EventsAccepted = _ingest.CreateCounter<long>("weir.ingest.events_accepted", description: "Events made durable and acknowledged");
         EventsRejected = _ingest.CreateCounter<long>("weir.ingest.events_rejected", description: "Events refused, by reason");
         RequestsRejected = _ingest.CreateCounter<long>("weir.ingest.requests_rejected", description: "Whole requests refused, by reason");

@@ -8,7 +8,8 @@ namespace Weir.Server.Metrics;
 /// Collects the measurements of every <see cref="Meter"/> whose name starts with <c>weir.</c> and renders them in
 /// Prometheus' text format for <c>GET /metrics</c>. Counters become <c>_total</c> series, histograms get cumulative
 /// buckets, observable gauges are read at scrape time. Recording takes a short per-instrument lock and allocates
-/// nothing once a label set has been seen.
+/// nothing once a label set has been seen. A meter created with a scope is exported only by the exporter whose
+/// <see cref="Scope"/> it is; unscoped <c>weir.</c> meters are process-wide and every exporter serves them.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class PrometheusExporter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.StartsWith("weir.", StringComparison.Ordinal))
+            if (instrument.Meter.Name.StartsWith("weir.", StringComparison.Ordinal) && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, Scope)))
             {
                 var series = new Series(instrument);
                 lock (_gate)
@@ -46,6 +47,9 @@ public sealed class PrometheusExporter : IDisposable
         _listener.SetMeasurementEventCallback<double>(static (_, value, tags, state) => ((Series)state!).Record(value, tags));
         _listener.Start();
     }
+
+    /// <summary>The scope a server gives its own meters, so that only this exporter reads them.</summary>
+    public object Scope { get; } = new();
 
     /// <summary>Reads the observable instruments, then writes every series.</summary>
     public string Render()
