@@ -54,7 +54,8 @@ public sealed record StatsDimension(string Name, DimensionKind Kind, string Colu
     /// </summary>
     public string PropertyPath => "$.\"" + Column + "\"";
 
-    private static bool IsPropertyKey(ReadOnlySpan<char> key)
+    /// <summary>Whether <paramref name="key"/> may name a property: 1 to 200 printable characters, no quotes or backslashes.</summary>
+    internal static bool IsPropertyKey(ReadOnlySpan<char> key)
     {
         if (key.IsEmpty || key.Length > 200)
         {

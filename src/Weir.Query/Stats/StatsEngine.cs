@@ -144,7 +144,7 @@ public sealed class StatsEngine(IQuerySource source)
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs <paramref name="query"/> (and its previous period, when asked).</summary>
-    /// <exception cref="StatsQueryException">DuckDB rejected the query, e.g. an invalid regular expression in a filter.</exception>
+    /// <exception cref="QueryRequestException">DuckDB rejected the query, e.g. an invalid regular expression in a filter.</exception>
     public StatsResult Run(StatsQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -182,23 +182,7 @@ public sealed class StatsEngine(IQuerySource source)
         return new StatsResult(query, result, Stopwatch.GetElapsedTime(started));
     }
 
-    private List<object?[]> Execute(DuckDbConnection connection, BoundSql sql)
-    {
-        try
-        {
-            using var statement = connection.Prepare(sql.Sql);
-            for (var i = 0; i < sql.Parameters.Count; i++)
-            {
-                statement.Bind(i + 1, sql.Parameters[i]);
-            }
-
-            return ResultRows.ReadAll(statement.Execute(Timeout));
-        }
-        catch (DuckDbException e)
-        {
-            throw new StatsQueryException("", e.Message);
-        }
-    }
+    private List<object?[]> Execute(DuckDbConnection connection, BoundSql sql) => sql.ReadAll(connection, Timeout);
 
     private static object?[] Zeros(StatsQuery query)
     {

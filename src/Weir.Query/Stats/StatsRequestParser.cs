@@ -16,13 +16,13 @@ public static class StatsRequestParser
     /// <param name="body">The request's JSON.</param>
     /// <param name="timeZoneOf">The site's IANA time zone by site id; null when the caller may not read the site or it does not exist.</param>
     /// <param name="now">The current instant, for relative ranges such as <c>7d</c>.</param>
-    /// <exception cref="StatsQueryException">The body is not a valid query.</exception>
+    /// <exception cref="QueryRequestException">The body is not a valid query.</exception>
     public static StatsQuery Parse(JsonElement body, Func<string, string?> timeZoneOf, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(timeZoneOf);
         if (body.ValueKind != JsonValueKind.Object)
         {
-            throw new StatsQueryException("", "the body must be a JSON object such as {\"site_id\":\"…\",\"metrics\":[\"visitors\"],\"date_range\":\"7d\"}");
+            throw new QueryRequestException("", "the body must be a JSON object such as {\"site_id\":\"…\",\"metrics\":[\"visitors\"],\"date_range\":\"7d\"}");
         }
 
         string? siteId = null;
@@ -38,7 +38,7 @@ public static class StatsRequestParser
             switch (property.Name)
             {
                 case "site_id":
-                    siteId = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : throw new StatsQueryException("site_id", "site_id must be a string");
+                    siteId = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : throw new QueryRequestException("site_id", "site_id must be a string");
                     break;
                 case "metrics":
                     metrics = ParseMetrics(property.Value);
@@ -62,36 +62,36 @@ public static class StatsRequestParser
                     (limit, offset) = ParsePagination(property.Value);
                     break;
                 default:
-                    throw new StatsQueryException(property.Name,
+                    throw new QueryRequestException(property.Name,
                         $"'{property.Name}' is not a field of a stats query (site_id, metrics, date_range, dimensions, filters, order_by, include, pagination)");
             }
         }
 
         if (string.IsNullOrEmpty(siteId))
         {
-            throw new StatsQueryException("site_id", "site_id is required");
+            throw new QueryRequestException("site_id", "site_id is required");
         }
 
-        var timeZone = timeZoneOf(siteId) ?? throw new StatsQueryException("site_id", $"there is no site '{siteId}' that this token may read");
+        var timeZone = timeZoneOf(siteId) ?? throw new QueryRequestException("site_id", $"there is no site '{siteId}' that this token may read");
         if (metrics is null)
         {
-            throw new StatsQueryException("metrics", "metrics is required, e.g. [\"visitors\", \"pageviews\"]");
+            throw new QueryRequestException("metrics", "metrics is required, e.g. [\"visitors\", \"pageviews\"]");
         }
 
         if (dateRange is null)
         {
-            throw new StatsQueryException("date_range", "date_range is required, e.g. \"7d\" or [\"2026-01-01\", \"2026-01-31\"]");
+            throw new QueryRequestException("date_range", "date_range is required, e.g. \"7d\" or [\"2026-01-01\", \"2026-01-31\"]");
         }
 
         var range = ParseDateRange(dateRange.Value, TimeZoneInfo.FindSystemTimeZoneById(timeZone), now);
         if (compare && range.From is null)
         {
-            throw new StatsQueryException("include.comparisons", "a comparison needs a bounded date_range; \"all\" has no previous period");
+            throw new QueryRequestException("include.comparisons", "a comparison needs a bounded date_range; \"all\" has no previous period");
         }
 
         if (metrics.Contains(StatsMetric.ConversionRate) && StatsSql.SplitGoal(filter).Goal is null)
         {
-            throw new StatsQueryException("metrics", "conversion_rate needs a filter on event:name (the goal), e.g. [\"is\", \"event:name\", [\"Signup\"]]");
+            throw new QueryRequestException("metrics", "conversion_rate needs a filter on event:name (the goal), e.g. [\"is\", \"event:name\", [\"Signup\"]]");
         }
 
         var query = new StatsQuery
@@ -113,7 +113,7 @@ public static class StatsRequestParser
     {
         if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
         {
-            throw new StatsQueryException("metrics", "metrics must be a non-empty array, e.g. [\"visitors\", \"pageviews\"]");
+            throw new QueryRequestException("metrics", "metrics must be a non-empty array, e.g. [\"visitors\", \"pageviews\"]");
         }
 
         var metrics = new List<StatsMetric>();
@@ -131,12 +131,12 @@ public static class StatsRequestParser
                 "visit_duration" => StatsMetric.VisitDuration,
                 "events" => StatsMetric.Events,
                 "conversion_rate" => StatsMetric.ConversionRate,
-                _ => throw new StatsQueryException($"metrics[{i}]",
+                _ => throw new QueryRequestException($"metrics[{i}]",
                     $"'{item}' is not a metric (visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, conversion_rate)"),
             };
             if (metrics.Contains(metric))
             {
-                throw new StatsQueryException($"metrics[{i}]", $"the metric '{name}' is named twice");
+                throw new QueryRequestException($"metrics[{i}]", $"the metric '{name}' is named twice");
             }
 
             metrics.Add(metric);
@@ -150,7 +150,7 @@ public static class StatsRequestParser
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw new StatsQueryException("dimensions", "dimensions must be an array, e.g. [\"visit:source\"]");
+            throw new QueryRequestException("dimensions", "dimensions must be an array, e.g. [\"visit:source\"]");
         }
 
         var dimensions = new List<StatsDimension>();
@@ -160,12 +160,12 @@ public static class StatsRequestParser
             var dimension = ParseDimension(item, $"dimensions[{i}]");
             if (dimensions.Exists(d => d.Name == dimension.Name))
             {
-                throw new StatsQueryException($"dimensions[{i}]", $"the dimension '{dimension.Name}' is named twice");
+                throw new QueryRequestException($"dimensions[{i}]", $"the dimension '{dimension.Name}' is named twice");
             }
 
             if (dimension.IsTime && dimensions.Exists(d => d.IsTime))
             {
-                throw new StatsQueryException($"dimensions[{i}]", "a query may have one time dimension");
+                throw new QueryRequestException($"dimensions[{i}]", "a query may have one time dimension");
             }
 
             dimensions.Add(dimension);
@@ -179,14 +179,14 @@ public static class StatsRequestParser
     {
         var name = item.ValueKind == JsonValueKind.String ? item.GetString()! : item.ToString();
         return StatsDimension.Find(name)
-            ?? throw new StatsQueryException(field, $"'{name}' is not a dimension ({string.Join(", ", StatsDimension.KnownNames)})");
+            ?? throw new QueryRequestException(field, $"'{name}' is not a dimension ({string.Join(", ", StatsDimension.KnownNames)})");
     }
 
     private static StatsFilter? ParseFilters(JsonElement value)
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw new StatsQueryException("filters", "filters must be an array of filters, e.g. [[\"is\", \"visit:country\", [\"DE\"]]]");
+            throw new QueryRequestException("filters", "filters must be an array of filters, e.g. [[\"is\", \"visit:country\", [\"DE\"]]]");
         }
 
         // The top-level list is an implicit "and", as in Plausible.
@@ -204,7 +204,7 @@ public static class StatsRequestParser
     {
         if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() == 0 || item[0].ValueKind != JsonValueKind.String)
         {
-            throw new StatsQueryException(field, "a filter is an array such as [\"is\", \"visit:country\", [\"DE\"]], [\"and\", [filters]], [\"or\", [filters]] or [\"not\", filter]");
+            throw new QueryRequestException(field, "a filter is an array such as [\"is\", \"visit:country\", [\"DE\"]], [\"and\", [filters]], [\"or\", [filters]] or [\"not\", filter]");
         }
 
         var op = item[0].GetString()!;
@@ -213,7 +213,7 @@ public static class StatsRequestParser
             case "and" or "or":
                 if (item.GetArrayLength() != 2 || item[1].ValueKind != JsonValueKind.Array || item[1].GetArrayLength() == 0)
                 {
-                    throw new StatsQueryException(field, $"[\"{op}\", [filters]] takes one non-empty array of filters");
+                    throw new QueryRequestException(field, $"[\"{op}\", [filters]] takes one non-empty array of filters");
                 }
 
                 var children = new List<StatsFilter>();
@@ -227,7 +227,7 @@ public static class StatsRequestParser
             case "not":
                 if (item.GetArrayLength() != 2)
                 {
-                    throw new StatsQueryException(field, "[\"not\", filter] takes one filter");
+                    throw new QueryRequestException(field, "[\"not\", filter] takes one filter");
                 }
 
                 return new NotFilter(ParseFilter(item[1], field + "[1]"));
@@ -241,22 +241,22 @@ public static class StatsRequestParser
             "contains_not" => FilterOperator.ContainsNot,
             "matches" => FilterOperator.Matches,
             "matches_not" => FilterOperator.MatchesNot,
-            _ => throw new StatsQueryException(field + "[0]", $"'{op}' is not a filter operator (is, is_not, contains, contains_not, matches, matches_not, and, or, not)"),
+            _ => throw new QueryRequestException(field + "[0]", $"'{op}' is not a filter operator (is, is_not, contains, contains_not, matches, matches_not, and, or, not)"),
         };
         if (item.GetArrayLength() != 3)
         {
-            throw new StatsQueryException(field, $"[\"{op}\", dimension, [values]] takes a dimension and an array of values");
+            throw new QueryRequestException(field, $"[\"{op}\", dimension, [values]] takes a dimension and an array of values");
         }
 
         var dimension = ParseDimension(item[1], field + "[1]");
         if (dimension.IsTime)
         {
-            throw new StatsQueryException(field + "[1]", "time dimensions cannot be filtered; use date_range");
+            throw new QueryRequestException(field + "[1]", "time dimensions cannot be filtered; use date_range");
         }
 
         if (item[2].ValueKind != JsonValueKind.Array || item[2].GetArrayLength() == 0)
         {
-            throw new StatsQueryException(field + "[2]", "the values must be a non-empty array of strings");
+            throw new QueryRequestException(field + "[2]", "the values must be a non-empty array of strings");
         }
 
         var values = new List<string>();
@@ -265,7 +265,7 @@ public static class StatsRequestParser
         {
             values.Add(element.ValueKind == JsonValueKind.String
                 ? element.GetString()!
-                : throw new StatsQueryException($"{field}[2][{v}]", "filter values must be strings"));
+                : throw new QueryRequestException($"{field}[2][{v}]", "filter values must be strings"));
             v++;
         }
 
@@ -276,7 +276,7 @@ public static class StatsRequestParser
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
-            throw new StatsQueryException("include", "include must be an object, e.g. {\"comparisons\":{\"mode\":\"previous_period\"}}");
+            throw new QueryRequestException("include", "include must be an object, e.g. {\"comparisons\":{\"mode\":\"previous_period\"}}");
         }
 
         var compare = false;
@@ -284,7 +284,7 @@ public static class StatsRequestParser
         {
             if (property.Name != "comparisons")
             {
-                throw new StatsQueryException("include." + property.Name, $"'{property.Name}' is not something a stats query can include (comparisons)");
+                throw new QueryRequestException("include." + property.Name, $"'{property.Name}' is not something a stats query can include (comparisons)");
             }
 
             if (property.Value.ValueKind == JsonValueKind.Null)
@@ -294,7 +294,7 @@ public static class StatsRequestParser
 
             if (property.Value.ValueKind != JsonValueKind.Object || !property.Value.TryGetProperty("mode", out var mode) || mode.ValueKind != JsonValueKind.String || mode.GetString() != "previous_period")
             {
-                throw new StatsQueryException("include.comparisons", "comparisons must be {\"mode\":\"previous_period\"}");
+                throw new QueryRequestException("include.comparisons", "comparisons must be {\"mode\":\"previous_period\"}");
             }
 
             compare = true;
@@ -307,7 +307,7 @@ public static class StatsRequestParser
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
-            throw new StatsQueryException("pagination", "pagination must be an object such as {\"limit\":100,\"offset\":0}");
+            throw new QueryRequestException("pagination", "pagination must be an object such as {\"limit\":100,\"offset\":0}");
         }
 
         int limit = DefaultLimit, offset = 0;
@@ -315,7 +315,7 @@ public static class StatsRequestParser
         {
             if (!property.Value.TryGetInt32(out var number))
             {
-                throw new StatsQueryException("pagination." + property.Name, $"pagination.{property.Name} must be an integer");
+                throw new QueryRequestException("pagination." + property.Name, $"pagination.{property.Name} must be an integer");
             }
 
             switch (property.Name)
@@ -324,14 +324,14 @@ public static class StatsRequestParser
                     limit = number;
                     break;
                 case "limit":
-                    throw new StatsQueryException("pagination.limit", $"pagination.limit must be between 1 and {MaxLimit}");
+                    throw new QueryRequestException("pagination.limit", $"pagination.limit must be between 1 and {MaxLimit}");
                 case "offset" when number >= 0:
                     offset = number;
                     break;
                 case "offset":
-                    throw new StatsQueryException("pagination.offset", "pagination.offset must not be negative");
+                    throw new QueryRequestException("pagination.offset", "pagination.offset must not be negative");
                 default:
-                    throw new StatsQueryException("pagination." + property.Name, $"'{property.Name}' is not a pagination field (limit, offset)");
+                    throw new QueryRequestException("pagination." + property.Name, $"'{property.Name}' is not a pagination field (limit, offset)");
             }
         }
 
@@ -342,7 +342,7 @@ public static class StatsRequestParser
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw new StatsQueryException("order_by", "order_by must be an array such as [[\"visitors\", \"desc\"]]");
+            throw new QueryRequestException("order_by", "order_by must be an array such as [[\"visitors\", \"desc\"]]");
         }
 
         var orders = new List<StatsOrder>();
@@ -353,7 +353,7 @@ public static class StatsRequestParser
             if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || item[0].ValueKind != JsonValueKind.String
                 || item[1].GetString() is not ("asc" or "desc"))
             {
-                throw new StatsQueryException(field, "each order is [metric or dimension, \"asc\" or \"desc\"]");
+                throw new QueryRequestException(field, "each order is [metric or dimension, \"asc\" or \"desc\"]");
             }
 
             var name = item[0].GetString()!;
@@ -366,7 +366,7 @@ public static class StatsRequestParser
             }
 
             var metric = query.Metrics.Select(m => (StatsMetric?)m).FirstOrDefault(m => StatsSql.MetricName(m!.Value) == name)
-                ?? throw new StatsQueryException(field + "[0]", $"'{name}' is neither a metric nor a dimension of this query");
+                ?? throw new QueryRequestException(field + "[0]", $"'{name}' is neither a metric nor a dimension of this query");
             orders.Add(new StatsOrder(metric, null, descending));
         }
 
@@ -385,12 +385,12 @@ public static class StatsRequestParser
         {
             if (value.GetArrayLength() != 2 || !TryDate(value[0], out first) || !TryDate(value[1], out last))
             {
-                throw new StatsQueryException("date_range", "a custom date_range is two dates, [\"YYYY-MM-DD\", \"YYYY-MM-DD\"]");
+                throw new QueryRequestException("date_range", "a custom date_range is two dates, [\"YYYY-MM-DD\", \"YYYY-MM-DD\"]");
             }
 
             if (last < first)
             {
-                throw new StatsQueryException("date_range", "the date_range ends before it starts");
+                throw new QueryRequestException("date_range", "the date_range ends before it starts");
             }
         }
         else
@@ -413,7 +413,7 @@ public static class StatsRequestParser
                     first = today.AddDays(1 - days);
                     break;
                 default:
-                    throw new StatsQueryException("date_range", $"'{name}' is not a date range (day, 7d, 30d, month, year, all, or [\"YYYY-MM-DD\", \"YYYY-MM-DD\"])");
+                    throw new QueryRequestException("date_range", $"'{name}' is not a date range (day, 7d, 30d, month, year, all, or [\"YYYY-MM-DD\", \"YYYY-MM-DD\"])");
             }
         }
 

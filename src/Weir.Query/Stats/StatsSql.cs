@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Weir.Query.Execution;
 using Weir.Query.Sessions;
 
 namespace Weir.Query.Stats;
-
-/// <summary>A statement and the values bound to its parameters, in order (<c>$1</c>, <c>$2</c>, …).</summary>
-public sealed record BoundSql(string Sql, IReadOnlyList<object?> Parameters);
 
 /// <summary>
 /// Writes the SQL of a stats query (see docs/query.md "Stats"). Every event of the range carries its session's
