@@ -107,8 +107,10 @@ public sealed class WeirServer : IAsyncDisposable
         ReadTokens = ReadTokens.Open(options.DataDirectory);
         api.MapTokenEndpoints(ReadTokens, Sites, time);
         ReadAccess = new ReadAccess(AdminToken, ReadTokens, Sites);
-        Sql = new SqlSandbox(new LakeQuerySource(Lake), sql);
+        var querySource = new LakeQuerySource(Lake);
+        Sql = new SqlSandbox(querySource, sql);
         _app.MapSqlEndpoints(ReadAccess, Sql);
+        _app.MapReportEndpoints(ReadAccess, Sites, querySource, time);
 
         var lifetime = _app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(OnStarted);

@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Weir.Core.Sites;
+using Weir.Query;
+using Weir.Query.Execution;
+using Weir.Query.Funnels;
+using Weir.Query.Retention;
+using Weir.Query.Stats;
+using Weir.Server.Auth;
+
+namespace Weir.Server.Endpoints;
+
+/// <summary>
+/// <c>POST /api/v1/stats</c>, <c>/api/v1/funnels</c> and <c>/api/v1/retention</c> (docs/api.md): the body names one
+/// site, which the token must be allowed to read; every error is a 400 that names the field at fault.
+/// </summary>
+internal static class ReportEndpoints
+{
+    private const int MaxBodyBytes = 64 * 1024;
+
+    public static void MapReportEndpoints(this IEndpointRouteBuilder endpoints, ReadAccess access, SiteStore sites, IQuerySource source, TimeProvider time)
+    {
+        var stats = new StatsEngine(source);
+        var funnels = new FunnelEngine(source);
+        var retention = new RetentionEngine(source);
+        string? TimeZoneOf(string id) => sites.TryGetById(id, out var site) ? site.Timezone : null;
+
+        endpoints.MapPost("/api/v1/stats", context => Answer(context, access, body =>
+        {
+            var result = stats.Run(StatsRequestParser.Parse(body, TimeZoneOf, time.GetUtcNow()));
+            return result.WriteJson;
+        }));
+        endpoints.MapPost("/api/v1/funnels", context => Answer(context, access, body =>
+        {
+            var result = funnels.Run(FunnelRequestParser.Parse(body, TimeZoneOf, time.GetUtcNow()));
+            return result.WriteJson;
+        }));
+        endpoints.MapPost("/api/v1/retention", context => Answer(context, access, body =>
+        {
+            var result = retention.Run(RetentionRequestParser.Parse(body, TimeZoneOf, time.GetUtcNow()));
+            return result.WriteJson;
+        }));
+    }
+
+    private static async Task Answer(HttpContext context, ReadAccess access, Func<JsonElement, Action<Utf8JsonWriter>> run)
+    {
+        var result = await AnswerAsync(context, access, run).ConfigureAwait(false);
+        await result.ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpContext context, ReadAccess access, Func<JsonElement, Action<Utf8JsonWriter>> run)
+    {
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(new LimitedStream(context.Request.Body, MaxBodyBytes), default, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {ex.Message}");
+        }
+        catch (InvalidDataException ex)
+        {
+            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, ex.Message);
+        }
+
+        using (document)
+        {
+            var body = document.RootElement;
+            // The site is checked first, so a token learns nothing of a site it may not read (not even whether it exists).
+            var site = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("site_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            if (site is not null && !access.TryGetSites(context, site, out _, out var denied))
+            {
+                return denied;
+            }
+
+            if (site is null && !access.TryGetSites(context, null, out _, out var unauthorised))
+            {
+                return unauthorised;
+            }
+
+            try
+            {
+                // DuckDB blocks the calling thread for the whole query; the engines' time limit bounds how long.
+                var write = await Task.Run(() => run(body), context.RequestAborted).ConfigureAwait(false);
+                var buffer = new ArrayBufferWriter<byte>();
+                using (var json = new Utf8JsonWriter(buffer, JsonValueWriter.Options))
+                {
+                    write(json);
+                }
+
+                return Results.Bytes(buffer.WrittenMemory, "application/json");
+            }
+            catch (QueryRequestException ex)
+            {
+                return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length > 0 ? ex.Field : null);
+            }
+        }
+    }
+
+    /// <summary>Reads at most a limit of bytes, for a body sent without a Content-Length.</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit ? throw new InvalidDataException($"the body is larger than {limit} bytes") : read;
+        }
+    }
+}
