@@ -100,6 +100,9 @@ lake_status=0
 dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll lake --events 20000 --compact-events 20000 --no-fail | grep -E '^(MET|MISS)' || lake_status=$?
 dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll freshness 2000 3 5000 | tail -n 2 || lake_status=$?
 if [ "$lake_status" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); bench_status=$lake_status; fi
+query_status=0
+dotnet artifacts/bin/Weir.Bench/release/Weir.Bench.dll query --events 20000 --iterations 1 --no-fail | grep -E '^(MET|MISS)' || query_status=$?
+if [ "$query_status" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); bench_status=$query_status; fi
 
 echo
 echo "tests: $passed passed, $failed failed"

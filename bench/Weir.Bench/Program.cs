@@ -17,6 +17,7 @@ using Weir.Bench.Lake;
 //        weir-bench noop-server --urls URL   (the no-op Kestrel reference of bench/ingest/run.sh)
 //        weir-bench load URL RATE SECONDS CONNECTIONS BODY-FILE   (open-loop load, auth from WEIR_BENCH_AUTH)
 //        weir-bench freshness RATE SECONDS FLUSH-ROWS   (ack-to-visible delay of the lake under steady load)
+//        weir-bench query [--events N] [--data DIR] [--iterations N] [--no-fail]   (dashboard, funnel, retention vs plain DuckDB)
 //        weir-bench lake [--events N] [--compact-events N] [--compact-files N] [--with-context] [--message-ids random|v7] [--no-fail]
 // duckdb prints BenchmarkDotNet's tables, lake its own timings (it times whole runs: see bench/lake/run.sh); both end with
 // one line per goal with the ratio against the reference measured in this run.
@@ -36,6 +37,11 @@ if (args is ["freshness", var freshRate, var freshSeconds, var freshFlushRows])
 {
     return await Weir.Bench.Freshness.FreshnessBenchmark.RunAsync(int.Parse(freshRate, CultureInfo.InvariantCulture),
         int.Parse(freshSeconds, CultureInfo.InvariantCulture), int.Parse(freshFlushRows, CultureInfo.InvariantCulture));
+}
+
+if (args is ["query", .. var queryArgs])
+{
+    return Weir.Bench.Query.QueryBenchOptions.Parse(queryArgs) is { } queryOptions ? await Weir.Bench.Query.QuerySuite.RunAsync(queryOptions) : 2;
 }
 
 if (args is ["lake", .. var lakeArgs])
