@@ -12,6 +12,17 @@ internal struct DemoRandom
 
     public DemoRandom(ulong seed) => _state = Mix(seed) | 1;
 
+    /// <summary>Where the sequence is; <see cref="FromState"/> continues it from there.</summary>
+    public readonly ulong State => _state;
+
+    /// <summary>The sequence continued from a <see cref="State"/>, so a stretch of it can be drawn again.</summary>
+    public static DemoRandom FromState(ulong state)
+    {
+        var random = default(DemoRandom);
+        random._state = state;
+        return random;
+    }
+
     /// <summary>A well-spread 64-bit value of <paramref name="x"/> (splitmix64's finaliser), for ids.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Mix(ulong x)

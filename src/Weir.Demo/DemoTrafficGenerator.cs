@@ -11,6 +11,13 @@ namespace Weir.Demo;
 /// email, paid, direct), a geometric number of pages of Zipf-like popularity, and sometimes the signup funnel or a
 /// custom event. Every string comes from <see cref="DemoCatalog"/> or a reused buffer: an event allocates nothing.
 /// </summary>
+/// <remarks>
+/// A visitor's sessions spread over weeks, so the share is not made in time order. To write it a time range at a
+/// time without holding all of it, <see cref="Plan"/> first runs the whole share without writing anything and keeps,
+/// per visitor, where the random sequence stood and the time span of its events; <see cref="Generate"/> then runs
+/// again only the visitors whose span meets the range, from those points, and writes the events inside it. A run
+/// draws the same numbers however it is cut into ranges, so the events do not depend on the cut.
+/// </remarks>
 public sealed class DemoTrafficGenerator
 {
     private const double ContinueSession = 0.72;
@@ -36,12 +43,20 @@ public sealed class DemoTrafficGenerator
     private readonly char[] _visitorId = new char[16];
     private readonly char[] _url = new char[512];
     private readonly char[] _properties = new char[256];
+    private readonly DateTimeOffset _recentFrom;
+    private readonly List<VisitorStart> _starts = [];
     private DemoRandom _random;
-    private DuckDbAppender _events = null!;
-    private DuckDbAppender _late = null!;
+    private DuckDbAppender? _events;
+    private DuckDbAppender? _recent;
     private DemoProgress? _progress;
+    private bool _planning;
+    private long _fromTicks;
+    private long _toTicks;
+    private long _firstTicks;
+    private long _lastTicks;
     private long _written;
     private long _sinceProgress;
+    private long _generatedInRange;
     private long _visitors;
 
     // The visitor's fixed attributes.
@@ -80,51 +95,143 @@ public sealed class DemoTrafficGenerator
         _end = options.End;
         _start = options.End.AddDays(-options.Days);
         _spanSeconds = (_end - _start).TotalSeconds;
+        _recentFrom = options.End - options.RecentWindow;
         _urls = Array.ConvertAll(DemoCatalog.Paths, path => "https://" + options.Host + path);
     }
 
     /// <summary>The distinct events this part generates.</summary>
     public long Events { get; }
 
-    /// <summary>Rows written to the late appender because the client sent them days after they happened.</summary>
+    /// <summary>Events the client sent days after they happened (received_at days after timestamp); set by <see cref="Plan"/>.</summary>
     public long LateEvents { get; private set; }
 
-    /// <summary>Extra rows written to the late appender: second copies of events, with the same message id.</summary>
+    /// <summary>Second copies of events (same message id, received again later); set by <see cref="Plan"/>.</summary>
     public long Duplicates { get; private set; }
+
+    /// <summary>
+    /// The second copies received before <see cref="DemoTrafficOptions.RecentWindow"/>: never written, as the lake's
+    /// compaction would long since have dropped them; set by <see cref="Plan"/>.
+    /// </summary>
+    public long DuplicatesDropped { get; private set; }
 
     /// <summary>Visitors this part made up.</summary>
     public long Visitors => _visitors;
 
     /// <summary>
-    /// Appends this part's events: on time to <paramref name="events"/>, late ones and duplicates to
-    /// <paramref name="late"/> (both on staging tables of <see cref="Lake.Lake.CreateImportTable"/>). Does not close them.
+    /// Runs the whole share without writing it: counts the late events and duplicates, and notes for each visitor what
+    /// <see cref="Generate"/> needs to make its events again. Call once, before <see cref="Generate"/>.
     /// </summary>
-    public void Generate(DuckDbAppender events, DuckDbAppender late, DemoProgress? progress = null, CancellationToken cancellationToken = default)
+    public void Plan(CancellationToken cancellationToken = default)
+    {
+        if (_planning || _starts.Count > 0)
+        {
+            throw new InvalidOperationException("A generator plans once.");
+        }
+
+        _planning = true;
+        try
+        {
+            while (_written < Events)
+            {
+                if ((_visitors & 4095) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var state = _random.State;
+                var written = _written;
+                _firstTicks = long.MaxValue;
+                _lastTicks = long.MinValue;
+                Visitor(long.MaxValue);
+                _starts.Add(new VisitorStart(state, written, Seconds(_firstTicks, ceiling: false), Seconds(_lastTicks, ceiling: true)));
+            }
+        }
+        finally
+        {
+            _planning = false;
+        }
+    }
+
+    /// <summary>
+    /// Appends this part's events whose <c>timestamp</c> is in [<paramref name="from"/>, <paramref name="to"/>): to
+    /// <paramref name="events"/>, except late events and second copies received within
+    /// <see cref="DemoTrafficOptions.RecentWindow"/> of the end, which go to <paramref name="recent"/> (both on
+    /// staging tables of <see cref="Lake.Lake.CreateImportTable"/>). Does not close them. Returns the events written
+    /// to <paramref name="events"/> and <paramref name="recent"/>, second copies not counted.
+    /// </summary>
+    public long Generate(DateTimeOffset from, DateTimeOffset to, DuckDbAppender events, DuckDbAppender recent, DemoProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        ArgumentNullException.ThrowIfNull(late);
-        if (events.ColumnCount != EventColumns.All.Count || late.ColumnCount != EventColumns.All.Count)
+        ArgumentNullException.ThrowIfNull(recent);
+        if (events.ColumnCount != EventColumns.All.Count || recent.ColumnCount != EventColumns.All.Count)
         {
             throw new ArgumentException($"The appenders must be on tables with the {EventColumns.All.Count} columns of the events contract.");
         }
 
-        _events = events;
-        _late = late;
-        _progress = progress;
-        while (_written < Events)
+        if (_written < Events && _starts.Count == 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            NewVisitor();
-            DateTimeOffset? start = SampleStart();
-            for (var session = 0; start is { } sessionStart && _written < Events; session++)
-            {
-                var last = Session(sessionStart, returning: session > 0);
-                start = _random.Chance(ReturnAgain) ? NextVisit(last) : null;
-            }
+            throw new InvalidOperationException("Plan the share before generating it.");
         }
 
+        _events = events;
+        _recent = recent;
+        _progress = progress;
+        _fromTicks = from.UtcTicks;
+        _toTicks = to.UtcTicks;
+        var fromSecond = Seconds(_fromTicks, ceiling: false);
+        var toSecond = Seconds(_toTicks, ceiling: true);
+        _generatedInRange = 0;
+        var starts = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_starts);
+        for (var i = 0; i < starts.Length; i++)
+        {
+            ref readonly var start = ref starts[i];
+            if (start.FirstSecond >= toSecond || start.LastSecond < fromSecond)
+            {
+                continue;
+            }
+
+            if ((i & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            _random = DemoRandom.FromState(start.RandomState);
+            _written = start.Written;
+            _visitors = i;
+            Visitor(_toTicks);
+        }
+
+        _visitors = starts.Length;
         progress?.AddGenerated(_sinceProgress);
         _sinceProgress = 0;
+        _events = null;
+        _recent = null;
+        return _generatedInRange;
+    }
+
+    /// <summary>One visitor: its attributes, its first visit, and its return visits that start before <paramref name="untilTicks"/>.</summary>
+    private void Visitor(long untilTicks)
+    {
+        NewVisitor();
+        DateTimeOffset? start = SampleStart();
+        for (var session = 0; start is { } sessionStart && sessionStart.UtcTicks < untilTicks && _written < Events; session++)
+        {
+            var last = Session(sessionStart, returning: session > 0);
+            start = _random.Chance(ReturnAgain) ? NextVisit(last) : null;
+        }
+    }
+
+    /// <summary>Whole seconds since the start of the traffic, rounded down or up; the extremes stand for an empty span.</summary>
+    private int Seconds(long ticks, bool ceiling)
+    {
+        if (ticks is long.MaxValue or long.MinValue)
+        {
+            return ticks == long.MaxValue ? int.MaxValue : int.MinValue;
+        }
+
+        var seconds = Math.DivRem(ticks - _start.UtcTicks, TimeSpan.TicksPerSecond, out var rest);
+        seconds += ceiling && rest > 0 ? 1 : !ceiling && rest < 0 ? -1 : 0;
+        return (int)Math.Clamp(seconds, int.MinValue, int.MaxValue);
     }
 
     private void NewVisitor()
@@ -266,7 +373,10 @@ public sealed class DemoTrafficGenerator
         return Emit(t);
     }
 
-    /// <summary>Writes the current event (on time, late, and perhaps twice); false once the budget is spent or time is up.</summary>
+    /// <summary>
+    /// Makes the current event (on time, late, and perhaps twice), and writes it when it falls in the range being
+    /// generated; false once the budget is spent or time is up. Draws the same numbers whether it writes or not.
+    /// </summary>
     private bool Emit(DateTimeOffset t)
     {
         if (_written >= Events || t >= _end)
@@ -274,39 +384,67 @@ public sealed class DemoTrafficGenerator
             return false;
         }
 
-        var id = (ulong)_written;
-        DemoRandom.Mix(_idSeed ^ id).TryFormat(_messageId.AsSpan(0, 16), out _, "x16", CultureInfo.InvariantCulture);
-        DemoRandom.Mix(~_idSeed ^ id).TryFormat(_messageId.AsSpan(16), out _, "x16", CultureInfo.InvariantCulture);
+        var ticks = t.UtcTicks;
+        var write = !_planning && ticks >= _fromTicks && ticks < _toTicks;
+        if (write)
+        {
+            var id = (ulong)_written;
+            DemoRandom.Mix(_idSeed ^ id).TryFormat(_messageId.AsSpan(0, 16), out _, "x16", CultureInfo.InvariantCulture);
+            DemoRandom.Mix(~_idSeed ^ id).TryFormat(_messageId.AsSpan(16), out _, "x16", CultureInfo.InvariantCulture);
+        }
+
         var sent = t.AddTicks(50_000 + _random.Next(400_000));
         var received = sent.AddTicks(100_000 + _random.Next(3_000_000));
-        var appender = _events;
+        var late = false;
         if (_random.Chance(_options.LateFraction) && t.AddDays(1) < _end)
         {
             // Sent from an offline queue days later, but at most until now.
             var delay = Math.Min(86_400 + _random.Exponential(1.5 * 86_400), (_end - t).TotalSeconds);
             received = t.AddSeconds(delay);
             sent = received.AddTicks(-200_000);
-            appender = _late;
-            LateEvents++;
+            late = true;
         }
 
-        Write(appender, t, sent, received);
-        if (_random.Chance(_options.DuplicateFraction))
+        if (write)
+        {
+            // What arrived late but long ago sits in its day's one compacted file; what arrived lately is still a
+            // small file of its own, as the loader left it.
+            Write(late && received >= _recentFrom ? _recent! : _events!, t, sent, received);
+        }
+
+        var duplicate = _random.Chance(_options.DuplicateFraction);
+        var copyReceived = duplicate ? received.AddSeconds(1 + _random.Next(120)) : default;
+        if (_planning)
+        {
+            _firstTicks = Math.Min(_firstTicks, ticks);
+            _lastTicks = Math.Max(_lastTicks, ticks);
+            LateEvents += late ? 1 : 0;
+            Duplicates += duplicate ? 1 : 0;
+            DuplicatesDropped += duplicate && copyReceived < _recentFrom ? 1 : 0;
+        }
+        else if (write && duplicate && copyReceived >= _recentFrom)
         {
             // A retry whose first attempt did arrive: the copy is received later, so compaction keeps the original.
-            Write(_late, t, sent, received.AddSeconds(1 + _random.Next(120)));
-            Duplicates++;
+            // An older copy is not written at all: compaction would have dropped it, and the lake looks compacted.
+            Write(_recent!, t, sent, copyReceived);
         }
 
         _written++;
-        if (++_sinceProgress == ProgressEvery)
+        if (write)
         {
-            _progress?.AddGenerated(_sinceProgress);
-            _sinceProgress = 0;
+            _generatedInRange++;
+            if (++_sinceProgress == ProgressEvery)
+            {
+                _progress?.AddGenerated(_sinceProgress);
+                _sinceProgress = 0;
+            }
         }
 
         return true;
     }
+
+    /// <summary>Where a visitor's events start in the random sequence and the budget, and the seconds they span.</summary>
+    private readonly record struct VisitorStart(ulong RandomState, long Written, int FirstSecond, int LastSecond);
 
     private void Write(DuckDbAppender appender, DateTimeOffset t, DateTimeOffset sent, DateTimeOffset received)
     {

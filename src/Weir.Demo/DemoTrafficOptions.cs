@@ -26,6 +26,21 @@ public sealed record DemoTrafficOptions
     /// <summary>The share of events sent twice (same message id, received again seconds later). Default 0.5 %.</summary>
     public double DuplicateFraction { get; init; } = 0.005;
 
+    /// <summary>
+    /// Late events and second copies received this long before <see cref="End"/> or later are written as a second,
+    /// small file in their partitions, as the loader would have left them since the last compaction, and the import's
+    /// compaction merges them. Those received earlier are already in their day's one file, and their second copies are
+    /// not written at all, as compaction would have dropped them. Default 1 day; <see cref="Days"/> or more writes
+    /// every late event and copy as a small file, so that compaction does all the merging.
+    /// </summary>
+    public TimeSpan RecentWindow { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Roughly how many events the import holds in its staging tables at once: the traffic is generated and written a
+    /// few whole days at a time, so memory does not grow with <see cref="Events"/>. Default 1 000 000.
+    /// </summary>
+    public long EventsPerChunk { get; init; } = 1_000_000;
+
     /// <summary>Generator threads, each with its own share of the visitors and its own appender. Default 2.</summary>
     public int Threads { get; init; } = 2;
 
@@ -47,6 +62,11 @@ public sealed record DemoTrafficOptions
         if (LateFraction is < 0 or > 0.5 || DuplicateFraction is < 0 or > 0.5)
         {
             throw new ArgumentException("LateFraction and DuplicateFraction must be between 0 and 0.5.");
+        }
+
+        if (RecentWindow < TimeSpan.Zero || EventsPerChunk < 1)
+        {
+            throw new ArgumentException("RecentWindow cannot be negative, and EventsPerChunk must be at least 1.");
         }
 
         if (Threads is < 1 or > 64)

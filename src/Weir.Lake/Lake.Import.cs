@@ -8,13 +8,13 @@ using Weir.Lake.Query;
 
 namespace Weir.Lake;
 
-/// <summary>What <see cref="Lake.ImportAsync"/> wrote.</summary>
+/// <summary>What <see cref="Lake.ImportAsync(string, int, CancellationToken)"/> wrote.</summary>
 public sealed record ImportResult(long Rows, int Files, long Bytes, TimeSpan Duration);
 
 /// <summary>
 /// Bulk import: rows that never were in the log (generated or migrated traffic) go straight to Parquet files. The
 /// caller fills a staging table from <see cref="CreateImportTable"/> (through appenders on its own connections), and
-/// <see cref="ImportAsync"/> writes it out per partition, commits the files and republishes the view.
+/// <see cref="ImportAsync(string, int, CancellationToken)"/> writes it out per partition, commits the files and republishes the view.
 /// </summary>
 /// <remarks>
 /// The files get an empty log range and the watermark stays where it is: the log knows nothing of these rows, so
@@ -24,8 +24,6 @@ public sealed record ImportResult(long Rows, int Files, long Bytes, TimeSpan Dur
 /// </remarks>
 public sealed partial class Lake
 {
-    private const string ImportSortedTable = "import_sorted_rows";
-
     /// <summary>The DDL of a staging table: the columns of <see cref="EventColumns.All"/>, in order.</summary>
     public static string ImportTableStatement(string name)
     {
@@ -59,13 +57,21 @@ public sealed partial class Lake
     /// must be closed first.
     /// </summary>
     /// <exception cref="ArgumentException">A row has no site, message id or timestamp.</exception>
-    public Task<ImportResult> ImportAsync(string table, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportAsync(string table, CancellationToken cancellationToken = default) =>
+        ImportAsync(table, writers: 1, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ImportAsync(string, CancellationToken)"/>, with up to <paramref name="writers"/> partitions written
+    /// at once, each on a connection of its own: DuckDB writes a partition smaller than a row group on one thread.
+    /// </summary>
+    public Task<ImportResult> ImportAsync(string table, int writers, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
-        return RunMaintenanceAsync((lake, connection) => lake.Import(connection, table, cancellationToken));
+        ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
+        return RunMaintenanceAsync((lake, connection) => lake.Import(connection, table, writers, cancellationToken));
     }
 
-    private ImportResult Import(DuckDbConnection connection, string table, CancellationToken cancellationToken)
+    private ImportResult Import(DuckDbConnection connection, string table, int writers, CancellationToken cancellationToken)
     {
         var startedAt = _core.Time.GetTimestamp();
         var source = Sql.Identifier(table);
@@ -79,36 +85,63 @@ public sealed partial class Lake
         // Unique within a partition, and sorted after the flush's names (digits), so a merge's tie between an imported
         // row and a loaded one keeps the loaded one.
         var name = string.Create(CultureInfo.InvariantCulture, $"import-{now:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}");
-        var written = new List<CatalogFile>();
-        long rows = 0, bytes = 0;
-        var siteId = Sql.Identifier(EventColumns.SiteId);
-        var eventDate = Sql.Identifier(EventColumns.EventDate);
-        // One sort by partition, then one COPY per partition that reads only its own row groups, as the flush does.
-        connection.Execute(
-            $"CREATE OR REPLACE TEMP TABLE {ImportSortedTable} AS SELECT *, {EventsView.EventDateExpression} AS {eventDate} " +
-            $"FROM {source} ORDER BY {siteId}, {eventDate}, \"timestamp\"");
-        try
+        var partitions = Partitions(connection, source);
+        var results = new WrittenFile?[partitions.Count];
+        // Each partition's COPY reads the unsorted table through a range on timestamp (the same UTC day as
+        // EventDateExpression): cheaper than sorting the whole table first, and nothing is held twice.
+        void WritePartition(DuckDbConnection writer, int index)
         {
-            foreach (var (site, date) in Partitions(connection))
+            var (site, date) = partitions[index];
+            var from = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var partition = $"(SELECT * FROM {source} WHERE \"site_id\" = {Sql.Literal(site)} " +
+                $"AND \"timestamp\" >= {TimestampLiteral(from)} AND \"timestamp\" < {TimestampLiteral(from.AddDays(1))})";
+            results[index] = files.Write(writer, partition, site, date, name);
+        }
+
+        if (writers == 1 || partitions.Count < 2)
+        {
+            for (var i = 0; i < partitions.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var partition = $"(SELECT * FROM {ImportSortedTable} WHERE {siteId} = {Sql.Literal(site)} AND {eventDate} = DATE '{date:yyyy-MM-dd}')";
-                if (files.Write(connection, partition, site, date, name) is { } file)
-                {
-                    written.Add(file.ToCatalogFile(_core.Layout.Relative(file.Path), 0, 0, now));
-                    rows += file.Rows;
-                    bytes += file.Bytes;
-                }
-            }
-
-            if (written.Count > 0)
-            {
-                _core.Commit(snapshot => snapshot with { Files = [.. snapshot.Files, .. written] }, connection);
+                WritePartition(connection, i);
             }
         }
-        finally
+        else
         {
-            connection.Execute($"DROP TABLE IF EXISTS {ImportSortedTable}");
+            var next = -1;
+            var tasks = new Task[Math.Min(writers, partitions.Count)];
+            for (var t = 0; t < tasks.Length; t++)
+            {
+                tasks[t] = Task.Factory.StartNew(() =>
+                {
+                    using var writer = Connect();
+                    for (var i = Interlocked.Increment(ref next); i < partitions.Count; i = Interlocked.Increment(ref next))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        WritePartition(writer, i);
+                    }
+                }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+
+            // Files written before a failure are named by no catalog entry: the next open deletes them.
+            Task.WhenAll(tasks).GetAwaiter().GetResult();
+        }
+
+        var written = new List<CatalogFile>(results.Length);
+        long rows = 0, bytes = 0;
+        foreach (var file in results)
+        {
+            if (file is not null)
+            {
+                written.Add(file.ToCatalogFile(_core.Layout.Relative(file.Path), 0, 0, now));
+                rows += file.Rows;
+                bytes += file.Bytes;
+            }
+        }
+
+        if (written.Count > 0)
+        {
+            _core.Commit(snapshot => snapshot with { Files = [.. snapshot.Files, .. written] }, connection);
         }
 
         // Only once committed: a failure before leaves the staging rows for another try.
@@ -118,11 +151,14 @@ public sealed partial class Lake
         return new ImportResult(rows, written.Count, bytes, duration);
     }
 
-    private static List<(string SiteId, DateOnly Date)> Partitions(DuckDbConnection connection)
+    private static string TimestampLiteral(DateTimeOffset instant) =>
+        string.Create(CultureInfo.InvariantCulture, $"TIMESTAMPTZ '{instant.UtcDateTime:yyyy-MM-dd HH:mm:ss}+00'");
+
+    private static List<(string SiteId, DateOnly Date)> Partitions(DuckDbConnection connection, string source)
     {
         var partitions = new List<(string, DateOnly)>();
         using var result = connection.Query(
-            $"SELECT DISTINCT {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)} FROM {ImportSortedTable} ORDER BY 1, 2");
+            $"SELECT DISTINCT {Sql.Identifier(EventColumns.SiteId)}, {EventsView.EventDateExpression} FROM {source} ORDER BY 1, 2");
         while (result.NextChunk() is { } chunk)
         {
             using (chunk)

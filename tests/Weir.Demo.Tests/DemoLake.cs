@@ -21,14 +21,19 @@ internal sealed class DemoLake : IAsyncDisposable
 
     public string SiteId { get; private set; } = "";
 
-    public static async Task<DemoLake> CreateAsync(long events = 20_000, ulong seed = 7)
+    public static async Task<DemoLake> CreateAsync(long events = 20_000, ulong seed = 7, Func<DemoTrafficOptions, DemoTrafficOptions>? configure = null)
     {
         var demo = new DemoLake();
         demo.SiteId = DemoSite.Ensure(demo.DataDirectory).Site.Id;
         demo.Lake = OpenLake(demo.DataDirectory);
-        demo.Result = await DemoImport.RunAsync(demo.Lake, new DemoTrafficOptions { SiteId = demo.SiteId, Events = events, Seed = seed, End = End });
+        var options = new DemoTrafficOptions { SiteId = demo.SiteId, Events = events, Seed = seed, End = End };
+        demo.Result = await DemoImport.RunAsync(demo.Lake, configure is null ? options : configure(options));
         return demo;
     }
+
+    /// <summary>A digest of every row the lake's view shows (all columns but the folder-derived ones), order-independent.</summary>
+    public long Fingerprint() =>
+        Long("SELECT CAST(sum(hash(COLUMNS(* EXCLUDE (event_date)))) % 9223372036854775807 AS BIGINT) FROM events");
 
     public static Lake.Lake OpenLake(string dataDirectory) =>
         global::Weir.Lake.Lake.Open(new LakeOptions { DataDirectory = dataDirectory, BackgroundMaintenance = false }, log: null);

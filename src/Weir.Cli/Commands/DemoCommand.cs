@@ -80,7 +80,8 @@ internal static class DemoCommand
                     await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                         $"Generated {result.Events:N0} events ({result.Visitors:N0} visitors, {result.LateEvents:N0} late, {result.Duplicates:N0} duplicates) " +
                         $"into {result.OnTime.Files + result.Late.Files} files in {result.Duration.TotalSeconds:0.0} s " +
-                        $"(generating {result.Generation.TotalSeconds:0.0} s, compaction dropped {result.Compaction.DuplicatesDropped:N0} duplicates).")).ConfigureAwait(false);
+                        $"({result.Chunks} ranges of days; {result.DuplicatesDropped:N0} old duplicates dropped on import, " +
+                        $"compaction dropped {result.Compaction.DuplicatesDropped:N0} recent ones).")).ConfigureAwait(false);
                 }
             }
 
@@ -105,22 +106,16 @@ internal static class DemoCommand
             .StartAsync(async context =>
             {
                 var generating = context.AddTask("Generating events", maxValue: total);
-                var writing = context.AddTask("Writing Parquet", autoStart: false, maxValue: 2);
+                var writing = context.AddTask("Writing Parquet", maxValue: total);
                 while (!run.IsCompleted)
                 {
                     generating.Value = progress.Generated;
-                    if (progress.Stage >= DemoStage.Writing)
-                    {
-                        generating.Value = total;
-                        writing.StartTask();
-                        writing.Value = progress.Stage >= DemoStage.Compacting ? 1 : 0;
-                    }
-
+                    writing.Value = progress.Stage >= DemoStage.Compacting ? total : progress.Written;
                     await Task.WhenAny(run, Task.Delay(100)).ConfigureAwait(false);
                 }
 
                 generating.Value = total;
-                writing.Value = 2;
+                writing.Value = total;
             }).ConfigureAwait(false);
     }
 }
