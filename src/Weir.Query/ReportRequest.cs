@@ -36,6 +36,23 @@ internal static class ReportRequest
             ? throw new QueryRequestException("date_range", "date_range is required, e.g. \"30d\" or [\"2026-01-01\", \"2026-01-31\"]")
             : StatsRequestParser.ParseDateRange(value.Value, TimeZoneInfo.FindSystemTimeZoneById(timeZone), now);
 
+    /// <summary>Writes <paramref name="range"/> as <c>"date_range": [from or null, to]</c>, as every report's response echoes it.</summary>
+    public static void WriteDateRange(Utf8JsonWriter writer, StatsDateRange range)
+    {
+        writer.WriteStartArray("date_range");
+        if (range.From is { } from)
+        {
+            writer.WriteStringValue(from);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+
+        writer.WriteStringValue(range.To);
+        writer.WriteEndArray();
+    }
+
     /// <summary>An integer within bounds.</summary>
     public static int Integer(JsonElement value, string field, int min, int max) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= min && n <= max

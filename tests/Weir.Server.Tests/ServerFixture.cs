@@ -86,3 +86,23 @@ internal sealed class RunningServer : IAsyncDisposable
     }
 }
 
+
+/// <summary>A JSON body sent with chunked transfer encoding: no Content-Length for the server to check first.</summary>
+internal sealed class ChunkedJsonContent : HttpContent
+{
+    private readonly byte[] _json;
+
+    public ChunkedJsonContent(string json)
+    {
+        _json = System.Text.Encoding.UTF8.GetBytes(json);
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(_json).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+}

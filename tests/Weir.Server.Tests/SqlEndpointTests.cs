@@ -276,6 +276,20 @@ public sealed class SqlEndpointTests(SqlServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_body_over_the_limit_is_refused_with_or_without_a_content_length()
+    {
+        var huge = "{\"sql\":\"SELECT 1 -- " + new string('x', 300_000) + "\"}";
+        using var client = fixture.Client(fixture.ReadTokenA);
+
+        var sized = await client.PostAsync("/api/v1/sql", new StringContent(huge, System.Text.Encoding.UTF8, "application/json"));
+        var chunked = await client.PostAsync("/api/v1/sql", new ChunkedJsonContent(huge));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, sized.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        Assert.Contains("larger than 262144 bytes", await chunked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_huge_cross_join_is_interrupted_by_the_time_limit()
     {
         var (status, body) = await SqlAsync(fixture.ReadTokenA, "SELECT count(*) FROM (SELECT unnest(range(100000)) AS a), (SELECT unnest(range(100000)) AS b), (SELECT unnest(range(100000)) AS c)");

@@ -60,18 +60,7 @@ public sealed record FunnelResult(FunnelQuery Query, FunnelSteps Total, IReadOnl
         writer.WriteString("time_zone", Query.TimeZone);
         writer.WriteNumber("window_seconds", (long)Query.Window.TotalSeconds);
         writer.WriteString("order", Query.StrictOrder ? "strict" : "loose");
-        writer.WriteStartArray("date_range");
-        if (Query.DateRange.From is { } from)
-        {
-            writer.WriteStringValue(from);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-
-        writer.WriteStringValue(Query.DateRange.To);
-        writer.WriteEndArray();
+        ReportRequest.WriteDateRange(writer, Query.DateRange);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

@@ -58,18 +58,7 @@ public sealed record StatsResult(StatsQuery Query, IReadOnlyList<StatsRow> Rows,
         }
 
         writer.WriteEndArray();
-        writer.WriteStartArray("date_range");
-        if (Query.DateRange.From is { } from)
-        {
-            writer.WriteStringValue(from);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-
-        writer.WriteStringValue(Query.DateRange.To);
-        writer.WriteEndArray();
+        ReportRequest.WriteDateRange(writer, Query.DateRange);
         writer.WriteStartArray("dimensions");
         foreach (var dimension in Query.Dimensions)
         {

@@ -53,23 +53,10 @@ internal static class ReportEndpoints
 
     private static async Task<IResult> AnswerAsync(HttpContext context, ReadAccess access, Func<JsonElement, Action<Utf8JsonWriter>> run)
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var (document, invalid) = await ApiBody.ParseAsync(context.Request, MaxBodyBytes).ConfigureAwait(false);
+        if (document is null)
         {
-            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(new LimitedStream(context.Request.Body, MaxBodyBytes), default, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (JsonException ex)
-        {
-            return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {ex.Message}");
-        }
-        catch (InvalidDataException ex)
-        {
-            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, ex.Message);
+            return invalid!;
         }
 
         using (document)
@@ -103,50 +90,6 @@ internal static class ReportEndpoints
             {
                 return ApiError.Result(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length > 0 ? ex.Field : null);
             }
-        }
-    }
-
-    /// <summary>Reads at most a limit of bytes, for a body sent without a Content-Length.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _read;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read)
-        {
-            _read += read;
-            return _read > limit ? throw new InvalidDataException($"the body is larger than {limit} bytes") : read;
         }
     }
 }

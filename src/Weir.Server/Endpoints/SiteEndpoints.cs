@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,19 +15,10 @@ internal static class SiteEndpoints
         api.MapGet("/sites", () => Results.Json(Describe(sites.All), ApiJsonContext.Default.IReadOnlyListSiteResponse));
         api.MapPost("/sites", async (HttpRequest request) =>
         {
-            CreateSiteRequest? body;
-            try
+            var (body, invalid) = await ApiBody.ReadAsync(request, ApiJsonContext.Default.CreateSiteRequest, MaxBodyBytes, "the body is not a valid site").ConfigureAwait(false);
+            if (invalid is not null)
             {
-                if (request.ContentLength > MaxBodyBytes)
-                {
-                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
-                }
-
-                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.CreateSiteRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid site: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+                return invalid;
             }
 
             if (body is null)
@@ -48,19 +38,10 @@ internal static class SiteEndpoints
         });
         api.MapPatch("/sites/{id}", async (string id, HttpRequest request) =>
         {
-            UpdateSiteRequest? body;
-            try
+            var (body, invalid) = await ApiBody.ReadAsync(request, ApiJsonContext.Default.UpdateSiteRequest, MaxBodyBytes, "the body is not a valid site change").ConfigureAwait(false);
+            if (invalid is not null)
             {
-                if (request.ContentLength > MaxBodyBytes)
-                {
-                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
-                }
-
-                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.UpdateSiteRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid site change: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+                return invalid;
             }
 
             if (body is null)

@@ -20,19 +20,10 @@ internal static class SqlEndpoints
         endpoints.MapPost("/api/v1/sql", async (HttpContext context) =>
         {
             var request = context.Request;
-            SqlRequest? body;
-            try
+            var (body, invalid) = await ApiBody.ReadAsync(request, ApiJsonContext.Default.SqlRequest, MaxBodyBytes, "the body is not a valid query").ConfigureAwait(false);
+            if (invalid is not null)
             {
-                if (request.ContentLength > MaxBodyBytes)
-                {
-                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
-                }
-
-                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.SqlRequest, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid query: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+                return invalid;
             }
 
             if (body?.Sql is not { Length: > 0 } sql)

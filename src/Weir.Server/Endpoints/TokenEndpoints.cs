@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,19 +15,10 @@ internal static class TokenEndpoints
     {
         api.MapPost("/tokens", async (HttpRequest request) =>
         {
-            CreateTokenRequest? body;
-            try
+            var (body, invalid) = await ApiBody.ReadAsync(request, ApiJsonContext.Default.CreateTokenRequest, MaxBodyBytes, "the body is not a valid token request").ConfigureAwait(false);
+            if (invalid is not null)
             {
-                if (request.ContentLength > MaxBodyBytes)
-                {
-                    return ApiError.Result(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
-                }
-
-                body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.CreateTokenRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return ApiError.Result(StatusCodes.Status400BadRequest, $"the body is not a valid token request: {ex.Message}", ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null);
+                return invalid;
             }
 
             if (body is null)
