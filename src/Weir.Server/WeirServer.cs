@@ -108,7 +108,7 @@ public sealed class WeirServer : IAsyncDisposable
         api.MapTokenEndpoints(ReadTokens, Sites, time);
         ReadAccess = new ReadAccess(AdminToken, ReadTokens, Sites);
         var querySource = new LakeQuerySource(Lake);
-        Sql = new SqlSandbox(querySource, sql);
+        Sql = new SqlSandbox(querySource, sql, () => TimeZones(Sites));
         _app.MapSqlEndpoints(ReadAccess, Sql);
         _app.MapReportEndpoints(ReadAccess, Sites, querySource, time);
 
@@ -116,6 +116,19 @@ public sealed class WeirServer : IAsyncDisposable
         lifetime.ApplicationStarted.Register(OnStarted);
         lifetime.ApplicationStopping.Register(() => ServerLog.ServerStopping(_logger));
         lifetime.ApplicationStopped.Register(() => ServerLog.ServerStopped(_logger));
+    }
+
+    /// <summary>Each site's time zone, as the SQL sandbox's <c>sessions</c> view needs them (the server and the CLI).</summary>
+    public static IReadOnlyDictionary<string, string> TimeZones(SiteStore sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        var zones = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var site in sites.All)
+        {
+            zones[site.Id] = site.Timezone;
+        }
+
+        return zones;
     }
 
     /// <summary>The log of a data folder, with its raw zone, as the server and the CLI's lake commands open it.</summary>

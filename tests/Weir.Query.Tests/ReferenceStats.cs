@@ -8,7 +8,8 @@ namespace Weir.Query.Tests;
 /// <summary>
 /// A deliberately naive, in-memory implementation of the stats semantics (docs/query.md "Stats"), written from the
 /// definitions and not from the SQL: de-duplicate by message id (first received wins), cut sessions per visitor at
-/// gaps over 30 minutes in client-time order, give every event its session's attributes, then count per group.
+/// gaps over 30 minutes and at midnight in the site's time zone, in client-time order, give every event its session's
+/// attributes, then count per group.
 /// </summary>
 internal static class ReferenceStats
 {
@@ -17,7 +18,7 @@ internal static class ReferenceStats
     public sealed record Tagged(CanonicalEvent Event, string VisitorKey, Visit Visit);
 
     /// <summary>The events the lake keeps, each with its session.</summary>
-    public static List<Tagged> Sessionise(IEnumerable<CanonicalEvent> arrivals)
+    public static List<Tagged> Sessionise(IEnumerable<CanonicalEvent> arrivals, string timeZone)
     {
         var kept = new Dictionary<string, CanonicalEvent>();
         foreach (var e in arrivals)
@@ -25,6 +26,8 @@ internal static class ReferenceStats
             kept.TryAdd(e.MessageId, e);
         }
 
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        DateOnly LocalDay(CanonicalEvent e) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.Timestamp, zone).DateTime);
         var tagged = new List<Tagged>();
         var byVisitor = kept.Values
             .Where(e => e.Type is EventType.Page or EventType.Screen or EventType.Track && (e.AnonymousId ?? e.UserId) is not null)
@@ -35,7 +38,7 @@ internal static class ReferenceStats
             var start = 0;
             for (var i = 1; i <= ordered.Count; i++)
             {
-                if (i == ordered.Count || ordered[i].Timestamp - ordered[i - 1].Timestamp > TimeSpan.FromMinutes(30))
+                if (i == ordered.Count || ordered[i].Timestamp - ordered[i - 1].Timestamp > TimeSpan.FromMinutes(30) || LocalDay(ordered[i]) != LocalDay(ordered[i - 1]))
                 {
                     var session = ordered.GetRange(start, i - start);
                     var pages = session.Where(e => e.Type == EventType.Page).ToList();

@@ -38,7 +38,7 @@ public sealed class ReportReferenceTests
         var arrivals = RandomTraffic.Generate(seed);
         await using var lake = await TrafficLake.LoadAsync(arrivals);
         var engine = new FunnelEngine(lake.Source);
-        var tagged = ReferenceStats.Sessionise(arrivals);
+        var tagged = ReferenceStats.Sessionise(arrivals, RandomTraffic.TimeZone);
         foreach (var json in Funnels)
         {
             var query = FunnelRequestParser.Parse(Body(json), SiteZone, RandomTraffic.Now);

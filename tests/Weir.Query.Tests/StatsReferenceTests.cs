@@ -41,7 +41,7 @@ public sealed class StatsReferenceTests
         var arrivals = RandomTraffic.Generate(seed);
         await using var lake = await TrafficLake.LoadAsync(arrivals);
         var engine = new StatsEngine(lake.Source);
-        var reference = ReferenceStats.Sessionise(arrivals);
+        var reference = ReferenceStats.Sessionise(arrivals, RandomTraffic.TimeZone);
         foreach (var json in Queries)
         {
             var query = Parse(json);
@@ -69,7 +69,7 @@ public sealed class StatsReferenceTests
         await using var lake = await TrafficLake.LoadAsync(arrivals);
         var query = Parse("""{"metrics":["visitors","pageviews","bounce_rate"],"date_range":["2026-03-27","2026-03-30"],"dimensions":["event:page"],"include":{"comparisons":{"mode":"previous_period"}}}""");
         var result = new StatsEngine(lake.Source).Run(query);
-        var reference = ReferenceStats.Sessionise(arrivals);
+        var reference = ReferenceStats.Sessionise(arrivals, RandomTraffic.TimeZone);
         var zone = TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
         var previousRange = StatsRequestParser.PreviousPeriod(query.DateRange, zone);
         Assert.Equal(new DateOnly(2026, 3, 23), previousRange.FirstDay);

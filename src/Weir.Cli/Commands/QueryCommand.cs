@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Weir.Cli.Output;
 using Weir.Core.Configuration;
+using Weir.Core.Sites;
 using Weir.DuckDb;
 using Weir.Lake;
 using Weir.Log;
@@ -75,7 +76,8 @@ internal static class QueryCommand
             var lake = Lake.Lake.Open(new LakeOptions { DataDirectory = dataDirectory, BackgroundMaintenance = false }, log: null);
             await using (lake.ConfigureAwait(false))
             {
-                return Print(new SqlSandbox(new LakeQuerySource(lake)), sql, format, output, error);
+                var sites = SiteStore.Open(dataDirectory);
+                return Print(new SqlSandbox(new LakeQuerySource(lake), siteTimeZones: () => WeirServer.TimeZones(sites)), sql, format, output, error);
             }
         }
     }

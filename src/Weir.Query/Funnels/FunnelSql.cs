@@ -26,24 +26,23 @@ public static class FunnelSql
         ArgumentException.ThrowIfNullOrWhiteSpace(eventsRelation);
         var parameters = new List<object?> { query.SiteId };
         var n = query.Steps.Count;
-        var sql = new StringBuilder("WITH \"site_events\" AS (SELECT * FROM ").Append(eventsRelation).Append(" WHERE \"site_id\" = $1), ");
+        var sql = new StringBuilder("WITH \"site_events\" AS (SELECT * FROM ").Append(eventsRelation).Append(" WHERE \"site_id\" = $1 AND ")
+            .Append(RangeCondition(query.DateRange, parameters)).Append("), ");
         var breakdown = query.Breakdown;
-        string rangeCondition;
         if (breakdown is { Kind: DimensionKind.Visit })
         {
-            // The first step's visit attributes: sessions are cut over all the site's events, as the stats do.
-            sql.Append("\"tagged\" AS (").Append(SessionsSql.SessionisedEvents("\"site_events\"")).Append("), ")
+            // The first step's visit attributes: the range's sessions, cut as the stats cut them.
+            var localDay = LocalTimeSql.Date(TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone), query.DateRange.From, query.DateRange.To);
+            sql.Append("\"tagged\" AS (").Append(SessionsSql.SessionisedEvents("\"site_events\"", localDay)).Append("), ")
                 .Append("\"visits\" AS (").Append(SessionsSql.Select("\"tagged\"")).Append("), ")
                 .Append("\"src\" AS (SELECT t.*, s.").Append(DuckDb.Sql.Identifier(breakdown.Column)).Append(" AS \"breakdown_value\" ")
-                .Append("FROM \"tagged\" t JOIN \"visits\" s USING (\"site_id\", \"visitor_key\", \"session_seq\") WHERE ");
-            rangeCondition = RangeCondition("t.", query.DateRange, parameters);
-            sql.Append(rangeCondition).Append("), ");
+                .Append("FROM \"tagged\" t JOIN \"visits\" s USING (\"site_id\", \"visitor_key\", \"session_seq\")), ");
         }
         else
         {
             sql.Append("\"src\" AS (SELECT *, ").Append(SessionsSql.VisitorKeyExpression).Append(" AS \"visitor_key\", ")
                 .Append(breakdown is null ? "NULL" : EventValue(breakdown, parameters)).Append(" AS \"breakdown_value\" FROM \"site_events\" WHERE ")
-                .Append(SessionsSql.SessionEventCondition).Append(" AND ").Append(RangeCondition("", query.DateRange, parameters)).Append("), ");
+                .Append(SessionsSql.SessionEventCondition).Append("), ");
         }
 
         sql.Append("\"marked\" AS (SELECT \"visitor_key\", \"timestamp\", \"message_id\", \"breakdown_value\"");
@@ -108,17 +107,17 @@ public static class FunnelSql
         return new BoundSql(sql.ToString(), parameters);
     }
 
-    private static string RangeCondition(string alias, StatsDateRange range, List<object?> parameters)
+    private static string RangeCondition(StatsDateRange range, List<object?> parameters)
     {
         var condition = new StringBuilder();
         if (range.From is { } from)
         {
             parameters.Add(from);
-            condition.Append(alias).Append("\"timestamp\" >= $").Append(Number(parameters.Count)).Append(" AND ");
+            condition.Append("\"timestamp\" >= $").Append(Number(parameters.Count)).Append(" AND ");
         }
 
         parameters.Add(range.To);
-        return condition.Append(alias).Append("\"timestamp\" < $").Append(Number(parameters.Count)).ToString();
+        return condition.Append("\"timestamp\" < $").Append(Number(parameters.Count)).ToString();
     }
 
     /// <summary>The value of an event dimension on the event itself.</summary>

@@ -35,13 +35,13 @@ public static class RetentionSql
             RetentionPeriod.Week => "((r.\"period\" - c.\"cohort\") // 7)",
             _ => "((year(r.\"period\") - year(c.\"cohort\")) * 12 + month(r.\"period\") - month(c.\"cohort\"))",
         };
-        var local = "timezone(" + DuckDb.Sql.Literal(query.TimeZone) + ", \"timestamp\")";
+        var local = LocalTimeSql.Timestamp(zone, from, horizon);
         var sql = new StringBuilder("WITH \"e\" AS (SELECT ").Append(SessionsSql.VisitorKeyExpression).Append(" AS \"visitor_key\", \"timestamp\", ")
             .Append(query.CohortEvent.ToSql(parameters)).Append(" AS \"c\", ").Append(query.ReturnEvent.ToSql(parameters)).Append(" AS \"r\" FROM ")
             .Append(eventsRelation).Append(" WHERE \"site_id\" = $1 AND ").Append(SessionsSql.SessionEventCondition).Append(" AND \"timestamp\" < $2), ")
             .Append("\"first_seen\" AS (SELECT \"visitor_key\", min(\"timestamp\") AS \"first_at\" FROM \"e\" WHERE \"c\" GROUP BY 1), ")
-            .Append("\"cohorts\" AS (SELECT \"visitor_key\", CAST(date_trunc('").Append(unit).Append("', timezone(").Append(DuckDb.Sql.Literal(query.TimeZone))
-            .Append(", \"first_at\")) AS DATE) AS \"cohort\" FROM \"first_seen\" WHERE \"first_at\" >= $3 AND \"first_at\" < $4), ")
+            .Append("\"cohorts\" AS (SELECT \"visitor_key\", CAST(date_trunc('").Append(unit).Append("', ").Append(LocalTimeSql.Timestamp(zone, from, horizon, "\"first_at\""))
+            .Append(") AS DATE) AS \"cohort\" FROM \"first_seen\" WHERE \"first_at\" >= $3 AND \"first_at\" < $4), ")
             .Append("\"returns\" AS (SELECT DISTINCT \"visitor_key\", CAST(date_trunc('").Append(unit).Append("', ").Append(local)
             .Append(") AS DATE) AS \"period\" FROM \"e\" WHERE \"r\" AND \"timestamp\" >= $3) ")
             .Append("SELECT \"cohort\", 0 AS \"k\", count(*) AS \"visitors\" FROM \"cohorts\" GROUP BY 1 UNION ALL ")

@@ -20,12 +20,20 @@ namespace Weir.Query.Sql;
 public sealed class SqlSandbox
 {
     private readonly IQuerySource _source;
+    private readonly Func<IReadOnlyDictionary<string, string>> _siteTimeZones;
 
-    public SqlSandbox(IQuerySource source, SqlSandboxOptions? options = null)
+    /// <param name="source">Where the events are.</param>
+    /// <param name="options">Limits.</param>
+    /// <param name="siteTimeZones">
+    /// Each site's IANA time zone, read at every query, for the midnight that ends the <c>sessions</c> view's
+    /// sessions; a site it does not name has its sessions cut at midnight UTC.
+    /// </param>
+    public SqlSandbox(IQuerySource source, SqlSandboxOptions? options = null, Func<IReadOnlyDictionary<string, string>>? siteTimeZones = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         _source = source;
         Options = options ?? new SqlSandboxOptions();
+        _siteTimeZones = siteTimeZones ?? (static () => new Dictionary<string, string>());
     }
 
     public SqlSandboxOptions Options { get; }
@@ -115,7 +123,30 @@ public sealed class SqlSandbox
         }
 
         connection.Execute(events.ToString());
-        connection.Execute("CREATE OR REPLACE TEMP VIEW \"sessions\" AS " + SessionsSql.Of("temp.\"events\""));
+        connection.Execute("CREATE OR REPLACE TEMP VIEW \"sessions\" AS " + SessionsSql.Of("temp.\"events\"", LocalDay(sites)));
+    }
+
+    /// <summary>The local day of an event in its site's time zone: one expression per site the query may see.</summary>
+    private string LocalDay(IReadOnlyCollection<string>? sites)
+    {
+        // Exact from 1970 to tomorrow; later client times (which the lake clamps) take the last offset.
+        var to = DateTimeOffset.UtcNow.AddDays(1);
+        var utc = LocalTimeSql.Date(TimeZoneInfo.Utc, null, to);
+        var sql = new StringBuilder();
+        foreach (var (site, zoneId) in _siteTimeZones())
+        {
+            if ((sites is null || sites.Contains(site)) && TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
+            {
+                sql.Append(" WHEN ").Append(Literal(site)).Append(" THEN ").Append(LocalTimeSql.Date(zone, null, to));
+            }
+        }
+
+        if (sql.Length == 0)
+        {
+            return utc;
+        }
+
+        return sql.Insert(0, "CASE \"site_id\"").Append(" ELSE ").Append(utc).Append(" END").ToString();
     }
 
     private static void Check(DuckDbConnection connection, string sql)

@@ -11,8 +11,8 @@ namespace Weir.Query.Stats;
 /// session once per group, then per group. Filter values are parameters, never SQL text.
 /// </summary>
 /// <remarks>
-/// Sessions are cut over all the site's events, not only the range's, so a visit that began before the range keeps
-/// its entry page and source. With <c>conversion_rate</c>, the goal filters (on <c>event:name</c>) mark which sessions
+/// Sessions end at the site's midnight and ranges are whole local days, so the range's events alone make its sessions
+/// whole: only they are read and sessionised. With <c>conversion_rate</c>, the goal filters (on <c>event:name</c>) mark which sessions
 /// converted instead of removing the others, because the rate's denominator is every visitor of the group.
 /// </remarks>
 public static class StatsSql
@@ -41,8 +41,18 @@ public static class StatsSql
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(range);
         var parameters = new List<object?> { query.SiteId };
-        var sql = new StringBuilder("WITH \"site_events\" AS (SELECT * FROM ").Append(eventsRelation).Append(" WHERE \"site_id\" = $1), ")
-            .Append("\"tagged\" AS (").Append(SessionsSql.SessionisedEvents("\"site_events\"")).Append("), ")
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
+        // Sessions end at the site's midnight, so the range's events alone make its sessions.
+        var sql = new StringBuilder("WITH \"site_events\" AS (SELECT * FROM ").Append(eventsRelation).Append(" WHERE \"site_id\" = $1 AND ");
+        if (range.From is { } from)
+        {
+            parameters.Add(from);
+            sql.Append("\"timestamp\" >= $").Append(parameters.Count).Append(" AND ");
+        }
+
+        parameters.Add(range.To);
+        sql.Append("\"timestamp\" < $").Append(parameters.Count).Append("), ")
+            .Append("\"tagged\" AS (").Append(SessionsSql.SessionisedEvents("\"site_events\"", LocalTimeSql.Date(zone, range.From, range.To))).Append("), ")
             .Append("\"visits\" AS (").Append(SessionsSql.Select("\"tagged\"")).Append("), ")
             .Append("\"e\" AS (SELECT t.\"timestamp\", t.\"type\", t.\"path\", t.\"event\", t.\"host\", t.\"properties\", t.\"visitor_key\", ")
             .Append("s.\"session_id\", s.\"is_bounce\", s.\"duration_seconds\"");
@@ -51,18 +61,10 @@ public static class StatsSql
             sql.Append(", s.").Append(DuckDb.Sql.Identifier(dimension)).Append(" AS ").Append(DuckDb.Sql.Identifier("v_" + dimension));
         }
 
-        sql.Append(" FROM \"tagged\" t JOIN \"visits\" s USING (\"site_id\", \"visitor_key\", \"session_seq\") WHERE ");
-        if (range.From is { } from)
-        {
-            parameters.Add(from);
-            sql.Append("t.\"timestamp\" >= $").Append(parameters.Count).Append(" AND ");
-        }
-
-        parameters.Add(range.To);
-        sql.Append("t.\"timestamp\" < $").Append(parameters.Count).Append("), ");
+        sql.Append(" FROM \"tagged\" t JOIN \"visits\" s USING (\"site_id\", \"visitor_key\", \"session_seq\")), ");
 
         var (goal, rest) = query.Metrics.Contains(StatsMetric.ConversionRate) ? SplitGoal(query.Filter) : (null, query.Filter);
-        var goalSql = goal is null ? "TRUE" : FilterSql(goal, query, parameters);
+        var goalSql = goal is null ? "TRUE" : FilterSql(goal, query, range, parameters);
 
         // Per session and group: what the session did in the group.
         var dimensions = new List<string>(query.Dimensions.Count);
@@ -71,7 +73,7 @@ public static class StatsSql
         {
             var alias = "d" + i.ToString(CultureInfo.InvariantCulture);
             dimensions.Add(alias);
-            sql.Append(DimensionSql(query.Dimensions[i], query, parameters)).Append(" AS ").Append(alias).Append(", ");
+            sql.Append(DimensionSql(query.Dimensions[i], query, range, parameters)).Append(" AS ").Append(alias).Append(", ");
         }
 
         sql.Append("\"session_id\", any_value(\"visitor_key\") AS \"visitor_key\", any_value(\"is_bounce\") AS \"is_bounce\", ")
@@ -81,7 +83,7 @@ public static class StatsSql
             .Append("bool_or(").Append(goalSql).Append(") AS \"converted\" FROM \"e\"");
         if (rest is not null)
         {
-            sql.Append(" WHERE ").Append(FilterSql(rest, query, parameters));
+            sql.Append(" WHERE ").Append(FilterSql(rest, query, range, parameters));
         }
 
         sql.Append(" GROUP BY ");
@@ -184,7 +186,7 @@ public static class StatsSql
         throw new ArgumentException($"'{dimension.Name}' is not a dimension of the query", nameof(dimension));
     }
 
-    private static string DimensionSql(StatsDimension dimension, StatsQuery query, List<object?> parameters)
+    private static string DimensionSql(StatsDimension dimension, StatsQuery query, StatsDateRange range, List<object?> parameters)
     {
         switch (dimension.Kind)
         {
@@ -196,7 +198,7 @@ public static class StatsSql
                 parameters.Add(dimension.PropertyPath);
                 return "json_extract_string(\"properties\", $" + parameters.Count.ToString(CultureInfo.InvariantCulture) + ")";
             default:
-                var local = "timezone(" + DuckDb.Sql.Literal(query.TimeZone) + ", \"timestamp\")";
+                var local = LocalTimeSql.Timestamp(TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone), range.From, range.To);
                 return dimension.Column switch
                 {
                     "hour" => "strftime(" + local + ", '%Y-%m-%d %H:00:00')",
@@ -207,7 +209,7 @@ public static class StatsSql
         }
     }
 
-    private static string FilterSql(StatsFilter filter, StatsQuery query, List<object?> parameters)
+    private static string FilterSql(StatsFilter filter, StatsQuery query, StatsDateRange range, List<object?> parameters)
     {
         switch (filter)
         {
@@ -215,14 +217,14 @@ public static class StatsSql
                 var parts = new string[logical.Filters.Count];
                 for (var i = 0; i < parts.Length; i++)
                 {
-                    parts[i] = FilterSql(logical.Filters[i], query, parameters);
+                    parts[i] = FilterSql(logical.Filters[i], query, range, parameters);
                 }
 
                 return "(" + string.Join(logical.IsAnd ? " AND " : " OR ", parts) + ")";
             case NotFilter not:
-                return "(NOT coalesce(" + FilterSql(not.Filter, query, parameters) + ", FALSE))";
+                return "(NOT coalesce(" + FilterSql(not.Filter, query, range, parameters) + ", FALSE))";
             case ComparisonFilter comparison:
-                var column = DimensionSql(comparison.Dimension, query, parameters);
+                var column = DimensionSql(comparison.Dimension, query, range, parameters);
                 var negated = comparison.Operator is FilterOperator.IsNot or FilterOperator.ContainsNot or FilterOperator.MatchesNot;
                 var tests = new string[comparison.Values.Count];
                 for (var i = 0; i < tests.Length; i++)

@@ -41,6 +41,28 @@ public sealed class SqlSandboxTests : IDisposable
         Assert.Equal(new SqlColumn("n", "BIGINT"), all.Columns[0]);
     }
 
+    [Fact]
+    public void The_sessions_view_cuts_each_sites_sessions_at_its_own_midnight()
+    {
+        using (var connection = _database.Connect())
+        {
+            // 22:50 and 23:10 UTC: ten minutes apart, across midnight in Berlin but not in UTC.
+            connection.Execute("""
+                INSERT INTO events (message_id, site_id, type, event, anonymous_id, "timestamp", path) VALUES
+                  ('c', 'one', 'page', 'pageview', 'v3', TIMESTAMPTZ '2026-01-01 22:50:00+00', '/c'),
+                  ('d', 'one', 'page', 'pageview', 'v3', TIMESTAMPTZ '2026-01-01 23:10:00+00', '/d'),
+                  ('e', 'two', 'page', 'pageview', 'v4', TIMESTAMPTZ '2026-01-01 22:50:00+00', '/e'),
+                  ('f', 'two', 'page', 'pageview', 'v4', TIMESTAMPTZ '2026-01-01 23:10:00+00', '/f')
+                """);
+        }
+
+        var sandbox = new SqlSandbox(new Source(_database), siteTimeZones: () => new Dictionary<string, string> { ["one"] = "Europe/Berlin", ["two"] = "UTC" });
+        var result = sandbox.Run("SELECT site_id, count(*) AS n, CAST(max(start_date) AS VARCHAR) AS last FROM sessions WHERE visitor_key IN ('v3', 'v4') GROUP BY site_id ORDER BY site_id", null);
+
+        Assert.Equal(new object?[] { "one", 2L, "2026-01-02" }, result.Rows[0]);
+        Assert.Equal(new object?[] { "two", 1L, "2026-01-01" }, result.Rows[1]);
+    }
+
     [Theory]
     [InlineData("SELECT * FROM secrets")]
     [InlineData("SELECT * FROM main.events")]
