@@ -159,6 +159,61 @@ public sealed partial class Lake : IAsyncDisposable
     /// </summary>
     public DuckDbConnection Connect() => _core.Database.Connect();
 
+    /// <summary>
+    /// Every UTC date that holds events of <paramref name="siteId"/>, each with a version that changes whenever its
+    /// events may have changed (a flush, compaction, erasure or retention replaces the partition's files), or null
+    /// while the hot table holds rows of that date, which change with every load. Query caches key on it.
+    /// </summary>
+    public IReadOnlyDictionary<DateOnly, string?> PartitionVersions(string siteId)
+    {
+        ArgumentNullException.ThrowIfNull(siteId);
+        // The hot rows first, against the catalog as it was then: a flush that lands in between makes the date's files
+        // change, so what is read below is at worst live or newer, never an old version with rows missing.
+        var before = _core.Catalog.Current;
+        var hot = new List<DateOnly>();
+        using (var connection = Connect())
+        using (var statement = connection.Prepare($"SELECT DISTINCT {Query.EventsView.EventDateExpression} FROM {Sql.Identifier(Hot.HotTable.Name)} WHERE {Sql.Identifier(EventColumns.SiteId)} = $1 AND {Sql.Identifier(EventColumns.LogPosition)} >= $2"))
+        {
+            statement.Bind(1, siteId).Bind(2, before.Watermark);
+            using var result = statement.Execute();
+            while (result.NextChunk() is { } chunk)
+            {
+                using (chunk)
+                {
+                    var dates = chunk.GetVector(0);
+                    for (var r = 0; r < chunk.RowCount; r++)
+                    {
+                        hot.Add(dates.GetDate(r));
+                    }
+                }
+            }
+        }
+
+        var versions = new Dictionary<DateOnly, string?>();
+        var snapshot = _core.Catalog.Current;
+        foreach (var partition in snapshot.Partitions)
+        {
+            if (partition.SiteId == siteId)
+            {
+                var files = snapshot.FilesOf(siteId, partition.EventDate);
+                var version = new System.Text.StringBuilder();
+                foreach (var file in files)
+                {
+                    version.Append(file.Path).Append('|');
+                }
+
+                versions[partition.EventDate] = version.ToString();
+            }
+        }
+
+        foreach (var date in hot)
+        {
+            versions[date] = null;
+        }
+
+        return versions;
+    }
+
     /// <summary>Writes every hot row to Parquet now; completes when the files and the catalog are durable. Returns the rows written.</summary>
     public async Task<long> FlushAsync()
     {

@@ -19,4 +19,11 @@ public interface IQuerySource
 
     /// <summary>A new connection; the caller disposes it. Safe to call from any thread.</summary>
     DuckDbConnection Connect();
+
+    /// <summary>
+    /// Every UTC date (<c>event_date</c>) that holds events of <paramref name="siteId"/>, with a version that changes
+    /// whenever the date's events may have changed, or null while they are still changing. Null when the source cannot
+    /// tell: then nothing is cached and every report reads the events.
+    /// </summary>
+    IReadOnlyDictionary<DateOnly, string?>? PartitionVersions(string siteId) => null;
 }

@@ -10,4 +10,6 @@ internal sealed class LakeQuerySource(Lake.Lake lake) : IQuerySource
     public IReadOnlyList<string> DataDirectories => [lake.Layout.Root];
 
     public DuckDbConnection Connect() => lake.Connect();
+
+    public IReadOnlyDictionary<DateOnly, string?>? PartitionVersions(string siteId) => lake.PartitionVersions(siteId);
 }

@@ -126,6 +126,16 @@ internal sealed class TrafficLake : IAsyncDisposable
         return traffic;
     }
 
+    /// <summary>Sends more events and waits until the lake has loaded them (into the hot table).</summary>
+    public async Task AddAsync(IEnumerable<CanonicalEvent> events)
+    {
+        await AppendAsync(_log, events);
+        await _lake.WhenLoadedAsync(_log.CommittedPosition);
+    }
+
+    /// <summary>Writes the hot rows to Parquet.</summary>
+    public Task FlushAsync() => _lake.FlushAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _lake.DisposeAsync();

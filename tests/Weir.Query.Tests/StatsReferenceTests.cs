@@ -16,6 +16,8 @@ public sealed class StatsReferenceTests
 
     public static TheoryData<int> Seeds => [11, 23, 42];
 
+    public static TheoryData<int, bool> SeedsAndPaths => new() { { 11, true }, { 11, false }, { 23, true }, { 23, false }, { 42, true }, { 42, false } };
+
     private static readonly string[] Queries =
     [
         """{"metrics":["visitors","visits","pageviews","views_per_visit","bounce_rate","visit_duration","events"],"date_range":["2026-03-22","2026-03-28"]}""",
@@ -32,15 +34,23 @@ public sealed class StatsReferenceTests
         """{"metrics":["visitors","conversion_rate","events"],"date_range":"all","filters":[["is","event:name",["Signup"]]],"dimensions":["visit:entry_page"]}""",
         """{"metrics":["visitors","conversion_rate"],"date_range":"all","filters":[["is","event:name",["Signup"]],["is","event:props:plan",["pro"]]]}""",
         """{"metrics":["visitors","visits","pageviews"],"date_range":"all","dimensions":["event:page"],"order_by":[["pageviews","asc"]],"pagination":{"limit":3,"offset":2}}""",
+        // The dashboard's queries, which the day summaries answer when they are on.
+        """{"metrics":["visitors","visits","pageviews","views_per_visit","bounce_rate","visit_duration","events"],"date_range":"30d"}""",
+        """{"metrics":["visitors","pageviews","visits","bounce_rate"],"date_range":"30d","dimensions":["time:day"]}""",
+        """{"metrics":["visitors","pageviews","visit_duration"],"date_range":"all","dimensions":["time:month"]}""",
+        """{"metrics":["visitors","pageviews","bounce_rate","events"],"date_range":["2026-03-20","2026-03-31"],"dimensions":["event:page"]}""",
+        """{"metrics":["visitors","bounce_rate","visit_duration"],"date_range":"30d","dimensions":["visit:referrer"]}""",
+        """{"metrics":["visitors","events","pageviews"],"date_range":"7d","dimensions":["event:name"]}""",
+        """{"metrics":["visitors","visits","views_per_visit"],"date_range":"30d","dimensions":["visit:exit_page"]}""",
     ];
 
     [Theory]
-    [MemberData(nameof(Seeds))]
-    public async Task Every_report_matches_the_reference_on_random_traffic(int seed)
+    [MemberData(nameof(SeedsAndPaths))]
+    public async Task Every_report_matches_the_reference_on_random_traffic(int seed, bool daySummaries)
     {
         var arrivals = RandomTraffic.Generate(seed);
         await using var lake = await TrafficLake.LoadAsync(arrivals);
-        var engine = new StatsEngine(lake.Source);
+        var engine = new StatsEngine(lake.Source) { UseDaySummaries = daySummaries };
         var reference = ReferenceStats.Sessionise(arrivals, RandomTraffic.TimeZone);
         foreach (var json in Queries)
         {

