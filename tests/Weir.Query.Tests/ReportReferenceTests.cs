@@ -29,7 +29,10 @@ public sealed class ReportReferenceTests
         """{"date_range":["2026-03-20","2026-04-02"],"period":"week","periods":3}""",
         """{"date_range":["2026-03-22","2026-03-28"],"period":"day","periods":10,"cohort_event":{"page":"/pricing"},"return_event":{"event":"Signup"}}""",
         """{"date_range":["2026-03-01","2026-04-30"],"period":"month","periods":2,"return_event":{"page":"/docs/*"}}""",
+        """{"date_range":["2026-03-01","2026-04-30"],"period":"month","periods":2}""",
     ];
+
+    public static TheoryData<int, bool> SeedsAndPaths => new() { { 11, true }, { 11, false }, { 23, true }, { 23, false }, { 42, true }, { 42, false } };
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -61,12 +64,12 @@ public sealed class ReportReferenceTests
     }
 
     [Theory]
-    [MemberData(nameof(Seeds))]
-    public async Task Every_retention_matrix_matches_the_reference_on_random_traffic(int seed)
+    [MemberData(nameof(SeedsAndPaths))]
+    public async Task Every_retention_matrix_matches_the_reference_on_random_traffic(int seed, bool daySummaries)
     {
         var arrivals = RandomTraffic.Generate(seed);
         await using var lake = await TrafficLake.LoadAsync(arrivals);
-        var engine = new RetentionEngine(lake.Source);
+        var engine = new RetentionEngine(lake.Source) { UseDaySummaries = daySummaries };
         foreach (var json in Retentions)
         {
             var body = json.Replace("\"all_days\"", "[\"2026-03-20\",\"2026-04-02\"]", StringComparison.Ordinal);

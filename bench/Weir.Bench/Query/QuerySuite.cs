@@ -9,6 +9,7 @@ using Weir.Query.Execution;
 using Weir.Query.Funnels;
 using Weir.Query.Retention;
 using Weir.Query.Stats;
+using Weir.Query.Visits;
 
 namespace Weir.Bench.Query;
 
@@ -70,7 +71,8 @@ internal static class QuerySuite
                     var report = new GoalReport(0);
                     var results = new List<(string Name, double Weir, double Raw)>();
 
-                    var stats = new StatsEngine(source);
+                    var visits = new VisitStore(source);
+                    var stats = new StatsEngine(source, visits);
                     // Information: the first dashboard after a start, which builds the day summaries the later ones read.
                     var coldStarted = Stopwatch.GetTimestamp();
                     foreach (var (_, body) in Dashboard)
@@ -95,7 +97,7 @@ internal static class QuerySuite
                     var funnels = new FunnelEngine(source);
                     var funnel = FunnelRequestParser.Parse(WithSite(Funnel, site.Id), Zone, now);
                     results.Add(("funnel, 4 steps", Median(options.Iterations, () => Json(funnels.Run(funnel).WriteJson)), Median(options.Iterations, () => raw.Run([FunnelSql.Build(funnel, RawDatabase.Relation)]))));
-                    var retentions = new RetentionEngine(source);
+                    var retentions = new RetentionEngine(source, visits);
                     var retention = RetentionRequestParser.Parse(WithSite(Retention, site.Id), Zone, now);
                     results.Add(("retention, 8x8 weeks", Median(options.Iterations, () => Json(retentions.Run(retention).WriteJson)), Median(options.Iterations, () => raw.Run([RetentionSql.Build(retention, RawDatabase.Relation)]))));
 

@@ -23,6 +23,9 @@ public sealed record EventCondition
     /// <summary>Property keys and the text their values must have.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Properties { get; init; } = [];
 
+    /// <summary>Whether the condition is <see cref="Any"/>'s: every session event matches it.</summary>
+    public bool IsAnySessionEvent => PagePattern is null && EventName is null && Properties.Count == 0;
+
     /// <summary>What a response calls the condition: the request's label, else the pattern or event name.</summary>
     public string Label { get; init; } = "any event";
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Weir.Query.Stats;
+using Weir.Query.Visits;
 
 namespace Weir.Query.Retention;
 
@@ -61,24 +62,24 @@ public sealed record RetentionResult(RetentionQuery Query, IReadOnlyList<Retenti
 }
 
 /// <summary>Runs retention queries over an <see cref="IQuerySource"/>.</summary>
-public sealed class RetentionEngine(IQuerySource source)
+/// <param name="source">Where the events are.</param>
+/// <param name="visits">The day summaries to read, shared with the other engines; a store of its own when null.</param>
+public sealed class RetentionEngine(IQuerySource source, VisitStore? visits = null)
 {
+    private readonly VisitStore _visits = visits ?? new VisitStore(source);
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether retention over any session event reads the day summaries (the default) rather than SQL; the tests run both.</summary>
+    public bool UseDaySummaries { get; init; } = true;
 
     /// <exception cref="QueryRequestException">DuckDB rejected the query or it ran out of time.</exception>
     public RetentionResult Run(RetentionQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         var started = Stopwatch.GetTimestamp();
-        using var connection = source.Connect();
-        var rows = RetentionSql.Build(query, source.EventsRelation).ReadAll(connection, Timeout);
-        var counts = new Dictionary<(DateOnly, int), long>();
-        foreach (var row in rows)
-        {
-            counts[((DateOnly)row[0]!, Convert.ToInt32(row[1], CultureInfo.InvariantCulture))] = Convert.ToInt64(row[2], CultureInfo.InvariantCulture);
-        }
-
         var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
+        var counts = Counts(query, zone);
         var cohorts = new List<RetentionCohort>();
         for (var start = query.FirstCohort; start <= query.LastCohort; start = query.PeriodAfter(start, 1))
         {
@@ -94,5 +95,25 @@ public sealed class RetentionEngine(IQuerySource source)
         }
 
         return new RetentionResult(query, cohorts, Stopwatch.GetElapsedTime(started));
+    }
+
+    private Dictionary<(DateOnly Cohort, int Offset), long> Counts(RetentionQuery query, TimeZoneInfo zone)
+    {
+        // First sessions ever: every day from the site's first, up to the last day of the last cohort's last period.
+        var lastDay = query.PeriodAfter(query.LastCohort, query.Periods).AddDays(-1);
+        if (UseDaySummaries && VisitRetention.Supports(query)
+            && _visits.TryGetDays(query.SiteId, zone, null, lastDay, Timeout, out var site, out var days))
+        {
+            return VisitRetention.Count(query, site, days, lastDay.AddDays(1 - days.Length));
+        }
+
+        using var connection = source.Connect();
+        var counts = new Dictionary<(DateOnly, int), long>();
+        foreach (var row in RetentionSql.Build(query, source.EventsRelation).ReadAll(connection, Timeout))
+        {
+            counts[((DateOnly)row[0]!, Convert.ToInt32(row[1], CultureInfo.InvariantCulture))] = Convert.ToInt64(row[2], CultureInfo.InvariantCulture);
+        }
+
+        return counts;
     }
 }

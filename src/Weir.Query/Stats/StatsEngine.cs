@@ -126,9 +126,11 @@ public sealed record StatsResult(StatsQuery Query, IReadOnlyList<StatsRow> Rows,
 }
 
 /// <summary>Runs stats queries over an <see cref="IQuerySource"/>.</summary>
-public sealed class StatsEngine(IQuerySource source)
+/// <param name="source">Where the events are.</param>
+/// <param name="visits">The day summaries to read, shared with the other engines; a store of its own when null.</param>
+public sealed class StatsEngine(IQuerySource source, VisitStore? visits = null)
 {
-    private readonly VisitStore _visits = new(source);
+    private readonly VisitStore _visits = visits ?? new VisitStore(source);
 
     /// <summary>How long one report may run before it is interrupted.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);

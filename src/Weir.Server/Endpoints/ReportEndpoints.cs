@@ -9,6 +9,7 @@ using Weir.Query.Execution;
 using Weir.Query.Funnels;
 using Weir.Query.Retention;
 using Weir.Query.Stats;
+using Weir.Query.Visits;
 using Weir.Server.Auth;
 
 namespace Weir.Server.Endpoints;
@@ -23,9 +24,10 @@ internal static class ReportEndpoints
 
     public static void MapReportEndpoints(this IEndpointRouteBuilder endpoints, ReadAccess access, SiteStore sites, IQuerySource source, TimeProvider time)
     {
-        var stats = new StatsEngine(source);
+        var visits = new VisitStore(source);
+        var stats = new StatsEngine(source, visits);
         var funnels = new FunnelEngine(source);
-        var retention = new RetentionEngine(source);
+        var retention = new RetentionEngine(source, visits);
         string? TimeZoneOf(string id) => sites.TryGetById(id, out var site) ? site.Timezone : null;
 
         endpoints.MapPost("/api/v1/stats", context => Answer(context, access, body =>
