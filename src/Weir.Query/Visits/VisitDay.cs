@@ -30,6 +30,23 @@ internal sealed class VisitDay(string? version)
 
     /// <summary>Per session and event name, page views and events of that name.</summary>
     public SessionGroups Names { get; } = new();
+
+    /// <summary>Gives back the lists' spare capacity once the day is built: the day is kept, often for days.</summary>
+    public void TrimExcess()
+    {
+        Visitor.TrimExcess();
+        Bounce.TrimExcess();
+        Duration.TrimExcess();
+        Pageviews.TrimExcess();
+        Events.TrimExcess();
+        foreach (var attribute in Attributes)
+        {
+            attribute.TrimExcess();
+        }
+
+        Pages.TrimExcess();
+        Names.TrimExcess();
+    }
 }
 
 /// <summary>Rows of (session, value, page views, events), one per distinct value of a session.</summary>
@@ -50,11 +67,19 @@ internal sealed class SessionGroups
 
     public ReadOnlySpan<int> EventCounts => _events.AsSpan(0, Count);
 
+    public void TrimExcess()
+    {
+        Array.Resize(ref _session, Count);
+        Array.Resize(ref _value, Count);
+        Array.Resize(ref _pageviews, Count);
+        Array.Resize(ref _events, Count);
+    }
+
     public void Add(int session, int value, int pageviews, int events)
     {
         if (Count == _session.Length)
         {
-            var size = Count * 2;
+            var size = Math.Max(16, Count * 2);
             Array.Resize(ref _session, size);
             Array.Resize(ref _value, size);
             Array.Resize(ref _pageviews, size);

@@ -183,6 +183,11 @@ public sealed class VisitStore(IQuerySource source)
             }
         }
 
+        foreach (var day in days)
+        {
+            day.TrimExcess();
+        }
+
         return days;
     }
 
