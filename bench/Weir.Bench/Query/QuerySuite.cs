@@ -119,9 +119,9 @@ internal static class QuerySuite
                         !scaled || dashboardWeir <= dashboardGoal);
                     var funnelRow = results[^2];
                     var retentionRow = results[^1];
-                    report.Add(string.Create(CultureInfo.InvariantCulture, $"funnel of 4 steps: {funnelRow.Weir:0} ms (goal <= 300 ms at 10M); plain DuckDB {funnelRow.Raw:0} ms"),
+                    report.Add(string.Create(CultureInfo.InvariantCulture, $"funnel of 4 steps: {funnelRow.Weir:0} ms (goal <= 300 ms at 10M{(events > 50_000_000 ? ", not checked at this size" : "")}); plain DuckDB {funnelRow.Raw:0} ms"),
                         !scaled || events > 50_000_000 || funnelRow.Weir <= 300);
-                    report.Add(string.Create(CultureInfo.InvariantCulture, $"retention 8x8 weeks: {retentionRow.Weir:0} ms (goal <= 300 ms at 10M); plain DuckDB {retentionRow.Raw:0} ms"),
+                    report.Add(string.Create(CultureInfo.InvariantCulture, $"retention 8x8 weeks: {retentionRow.Weir:0} ms (goal <= 300 ms at 10M{(events > 50_000_000 ? ", not checked at this size" : "")}); plain DuckDB {retentionRow.Raw:0} ms"),
                         !scaled || events > 50_000_000 || retentionRow.Weir <= 300);
                     var worst = results.MaxBy(r => r.Weir / r.Raw);
                     report.Add(string.Create(CultureInfo.InvariantCulture, $"overhead: worst query '{worst.Name}' {worst.Weir / worst.Raw:0.00}x the same SQL on plain DuckDB (goal <= 1.10)"),

@@ -19,6 +19,12 @@ public sealed class VisitStore(IQuerySource source)
     /// <summary>Beyond this many days a report reads the events instead (an <c>all</c> range over decades of data).</summary>
     private const int MaxDays = 3 * 366;
 
+    /// <summary>
+    /// At most this many days are summarised by one query, so that each stays well within a report's time limit on a
+    /// large site (a day of a 100M-event demo site is about 1.1M events).
+    /// </summary>
+    private const int DaysPerLoad = 2;
+
     private readonly ConcurrentDictionary<string, SiteVisits> _sites = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -68,7 +74,7 @@ public sealed class VisitStore(IQuerySource source)
 
                 // A run of days to summarise, in one query.
                 var end = i + 1;
-                while (end < days.Length && !(wanted[end] is { } v && site.Days.TryGetValue(first.Value.AddDays(end), out var c) && c.Version == v))
+                while (end < days.Length && end - i < DaysPerLoad && !(wanted[end] is { } v && site.Days.TryGetValue(first.Value.AddDays(end), out var c) && c.Version == v))
                 {
                     end++;
                 }
@@ -142,7 +148,18 @@ public sealed class VisitStore(IQuerySource source)
         using var connection = source.Connect();
         using var statement = connection.Prepare(sql.ToString());
         statement.Bind(1, site.SiteId).Bind(2, from).Bind(3, to);
-        using var result = statement.Execute(timeout);
+        DuckDbResult result;
+        try
+        {
+            result = statement.Execute(timeout);
+        }
+        catch (DuckDbException e)
+        {
+            // As the SQL path reports its failures (a time limit reached, memory exhausted): the report's error.
+            throw new QueryRequestException("", e.Message);
+        }
+
+        using var owned = result;
         var counts = new Dictionary<int, (int Pageviews, int Events)>();
         const int Attributes = 6;
         while (result.NextChunk() is { } chunk)
