@@ -102,7 +102,7 @@ public sealed record EventCondition
     public string ToSql(List<object?> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (PagePattern is null && EventName is null && Properties.Count == 0)
+        if (IsAnySessionEvent)
         {
             return "TRUE";
         }

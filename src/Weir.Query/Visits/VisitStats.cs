@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Weir.Query.Retention;
 using Weir.Query.Stats;
 
 namespace Weir.Query.Visits;
@@ -26,34 +27,24 @@ internal static class VisitStats
         Time,
     }
 
-    public static bool Supports(StatsQuery query)
-    {
-        if (query.Filter is not null || query.Metrics.Contains(StatsMetric.ConversionRate) || query.Dimensions.Count > 1)
-        {
-            return false;
-        }
+    public static bool Supports(StatsQuery query) =>
+        query.Filter is null && !query.Metrics.Contains(StatsMetric.ConversionRate) && query.Dimensions.Count <= 1 && SourceOf(query) is not null;
 
-        return query.Dimensions.Count == 0 || query.Dimensions[0] switch
-        {
-            { Kind: DimensionKind.Visit } => true,
-            { Kind: DimensionKind.Event, Column: "path" or "event" } => true,
-            { Kind: DimensionKind.Time, Column: "day" or "week" or "month" } => true,
-            _ => false,
-        };
-    }
+    /// <summary>Where a query's groups come from; null for a dimension the summaries do not hold.</summary>
+    private static Source? SourceOf(StatsQuery query) => query.Dimensions.Count == 0 ? Source.None : query.Dimensions[0] switch
+    {
+        { Kind: DimensionKind.Visit } => Source.Attribute,
+        { Kind: DimensionKind.Event, Column: "path" } => Source.Pages,
+        { Kind: DimensionKind.Event, Column: "event" } => Source.Names,
+        { Kind: DimensionKind.Time, Column: "day" or "week" or "month" } => Source.Time,
+        _ => null,
+    };
 
     /// <summary>The rows of <paramref name="query"/> over <paramref name="days"/> (the range's local days, first to last).</summary>
     public static List<object?[]> Run(StatsQuery query, SiteVisits site, ReadOnlySpan<VisitDay> days, DateOnly firstDay, bool paginate)
     {
         var dimension = query.Dimensions.Count == 0 ? null : query.Dimensions[0];
-        var source = dimension switch
-        {
-            null => Source.None,
-            { Kind: DimensionKind.Visit } => Source.Attribute,
-            { Kind: DimensionKind.Time } => Source.Time,
-            { Column: "path" } => Source.Pages,
-            _ => Source.Names,
-        };
+        var source = SourceOf(query) ?? throw new ArgumentException($"the day summaries do not hold the dimension {dimension}", nameof(query));
         int visitorCount, valueCount;
         lock (site)
         {
@@ -192,13 +183,12 @@ internal static class VisitStats
         string? previous = null;
         for (var d = 0; d < dayCount; d++)
         {
-            var day = firstDay.AddDays(d);
-            var start = unit switch
+            var start = RetentionQuery.PeriodOf(firstDay.AddDays(d), unit switch
             {
-                "day" => day,
-                "week" => day.AddDays(-(((int)day.DayOfWeek + 6) % 7)),
-                _ => new DateOnly(day.Year, day.Month, 1),
-            };
+                "day" => RetentionPeriod.Day,
+                "week" => RetentionPeriod.Week,
+                _ => RetentionPeriod.Month,
+            });
             var label = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             if (label != previous)
             {

@@ -60,21 +60,24 @@ public sealed class VisitStore(IQuerySource source)
             wanted[i] = DayVersion(versions, first.Value.AddDays(i), zone);
         }
 
+        var cache = site.Days;
+        var start = first.Value;
         lock (site)
         {
+            bool Current(int i) => wanted[i] is { } version && cache.TryGetValue(start.AddDays(i), out var cached) && cached.Version == version;
             var i = 0;
             while (i < days.Length)
             {
-                if (wanted[i] is { } version && site.Days.TryGetValue(first.Value.AddDays(i), out var cached) && cached.Version == version)
+                if (Current(i))
                 {
-                    days[i] = cached;
+                    days[i] = site.Days[first.Value.AddDays(i)];
                     i++;
                     continue;
                 }
 
                 // A run of days to summarise, in one query.
                 var end = i + 1;
-                while (end < days.Length && end - i < DaysPerLoad && !(wanted[end] is { } v && site.Days.TryGetValue(first.Value.AddDays(end), out var c) && c.Version == v))
+                while (end < days.Length && end - i < DaysPerLoad && !Current(end))
                 {
                     end++;
                 }
@@ -173,6 +176,12 @@ public sealed class VisitStore(IQuerySource source)
                 var pageviews = chunk.GetVector(4);
                 var events = chunk.GetVector(5);
                 var lists = Attributes + VisitColumns.Count;
+                var attributes = new DuckDbVector[VisitColumns.Count];
+                for (var c = 0; c < attributes.Length; c++)
+                {
+                    attributes[c] = chunk.GetVector(Attributes + c);
+                }
+
                 for (var r = 0; r < chunk.RowCount; r++)
                 {
                     var index = date.GetDate(r).DayNumber - first.DayNumber;
@@ -188,10 +197,9 @@ public sealed class VisitStore(IQuerySource source)
                     day.Duration.Add(duration.GetDouble(r));
                     day.Pageviews.Add((int)pageviews.GetInt64(r));
                     day.Events.Add((int)events.GetInt64(r));
-                    for (var c = 0; c < VisitColumns.Count; c++)
+                    for (var c = 0; c < attributes.Length; c++)
                     {
-                        var vector = chunk.GetVector(Attributes + c);
-                        day.Attributes[c].Add(vector.IsNull(r) ? -1 : site.Value(vector.GetString(r)));
+                        day.Attributes[c].Add(attributes[c].IsNull(r) ? -1 : site.Value(attributes[c].GetString(r)));
                     }
 
                     Group(site, day.Pages, session, chunk.GetVector(lists), chunk.GetVector(lists + 1), r, counts);
