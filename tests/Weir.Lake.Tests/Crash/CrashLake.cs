@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using Weir.DuckDb;
 using Weir.Lake.Catalog;
 using Weir.Lake.CrashChild;
 using Weir.Lake.Loading;
+using Microsoft.Extensions.Logging;
 using Weir.Log;
 
 namespace Weir.Lake.Tests.Crash;
@@ -21,12 +24,23 @@ internal sealed record KillLeftovers(int TemporaryFiles, int UnlistedFiles, long
 /// </summary>
 internal sealed class CrashLake : IAsyncDisposable
 {
-    private CrashLake(string data, DurableLog log, Lake lake)
+    private readonly ConcurrentQueue<string> _lakeLog;
+
+    private CrashLake(string data, DurableLog log, Lake lake, ConcurrentQueue<string> lakeLog)
     {
         Data = data;
         Log = log;
         Lake = lake;
+        _lakeLog = lakeLog;
+        OpenedAt = string.Create(CultureInfo.InvariantCulture,
+            $"opened with the log ending at {log.CommittedPosition} ({log.Recovery.TornBytesTruncated} torn bytes cut) and the catalog's watermark at {lake.Catalog.Watermark}");
     }
+
+    /// <summary>The log's end and the catalog's watermark when this process opened them, for failure messages.</summary>
+    public string OpenedAt { get; }
+
+    /// <summary>What the lake logged at warning level and above since it opened, for failure messages.</summary>
+    public string Warnings => _lakeLog.IsEmpty ? "the lake logged no warning" : "the lake logged: " + string.Join(" | ", _lakeLog);
 
     public string Data { get; }
 
@@ -77,10 +91,11 @@ internal sealed class CrashLake : IAsyncDisposable
     {
         var log = DurableLog.Open(CrashData.LogOptions(data));
         Lake? lake = null;
+        var warnings = new ConcurrentQueue<string>();
         try
         {
-            lake = Lake.Open(CrashData.LakeOptions(data), log);
-            var opened = new CrashLake(data, log, lake);
+            lake = Lake.Open(CrashData.LakeOptions(data), log, new WarningCollector(warnings));
+            var opened = new CrashLake(data, log, lake, warnings);
             opened.AssertDiskMatchesCatalog(pendingDeletes: true);
             lake.Start();
             await lake.WhenLoadedAsync(log.CommittedPosition).WaitAsync(TimeSpan.FromSeconds(60));
@@ -220,5 +235,29 @@ internal sealed class CrashLake : IAsyncDisposable
         var named = catalog.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         named.UnionWith(catalog.PendingDeletes.Select(p => p.Path));
         return named;
+    }
+
+    /// <summary>Keeps the lake's warnings and errors, with their exceptions, as text.</summary>
+    private sealed class WarningCollector(ConcurrentQueue<string> entries) : ILoggerFactory, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                entries.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

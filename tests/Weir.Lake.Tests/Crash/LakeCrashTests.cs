@@ -268,8 +268,12 @@ public sealed class LakeCrashTests(ITestOutputHelper output)
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         var notOnce = Describe(after.Where(r => r.Value != 1));
         Assert.True(notOnce.Length == 0, $"after compaction, events appear more than once (id × rows): {notOnce}");
-        Assert.Equal(lake.Log.CommittedPosition, lake.Lake.Catalog.Watermark);
-        Assert.Equal(lake.Lake.Catalog.Watermark, lake.Log.GetCheckpoint(LakeLoader.ConsumerName));
+        // Explained in full when it fails: this once failed in CI only (the watermark one batch short of the log's end).
+        var state = string.Create(CultureInfo.InvariantCulture, $"{lake.OpenedAt}; now the log ends at {lake.Log.CommittedPosition}, the loader is at {lake.Lake.LoadedPosition}, ") +
+            string.Create(CultureInfo.InvariantCulture, $"the watermark at {lake.Lake.Catalog.Watermark}, the log's checkpoint at {lake.Log.GetCheckpoint(LakeLoader.ConsumerName)}; " +
+            $"loader {lake.Lake.Counters}; {lake.Warnings}");
+        Assert.True(lake.Log.CommittedPosition == lake.Lake.Catalog.Watermark, state);
+        Assert.True(lake.Lake.Catalog.Watermark == lake.Log.GetCheckpoint(LakeLoader.ConsumerName), state);
         lake.AssertDiskMatchesCatalog(pendingDeletes: false);
         var folder = lake.ReadFolder();
         Assert.Equal(after.Count, folder.Rows);
