@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Weir.DuckDb;
 using Weir.Lake.Catalog;
 using Weir.Lake.CrashChild;
 using Weir.Lake.Loading;
-using Microsoft.Extensions.Logging;
 using Weir.Log;
 
 namespace Weir.Lake.Tests.Crash;
