@@ -185,6 +185,25 @@ internal static class ReferenceReports
     private static bool InRange(CanonicalEvent e, StatsDateRange range) =>
         (range.From is null || e.Timestamp >= range.From) && e.Timestamp < range.To;
 
-    private static Regex Glob(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
+    /// <summary>A glob as a regular expression: <c>*</c>, <c>?</c> and sets such as <c>[a-d]</c> (no negation).</summary>
+    private static Regex Glob(string pattern)
+    {
+        var regex = new System.Text.StringBuilder("^");
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            var close = c == '[' ? pattern.IndexOf(']', i + 2) : -1;
+            if (close > 0)
+            {
+                regex.Append('[').Append(pattern, i + 1, close - i - 1).Append(']');
+                i = close;
+            }
+            else
+            {
+                regex.Append(c switch { '*' => ".*", '?' => ".", _ => Regex.Escape(c.ToString()) });
+            }
+        }
+
+        return new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant);
+    }
 }

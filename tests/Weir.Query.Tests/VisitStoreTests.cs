@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Weir.Core.Events;
+using Weir.Query.Funnels;
 using Weir.Query.Stats;
+using Weir.Query.Visits;
 
 namespace Weir.Query.Tests;
 
@@ -45,6 +47,46 @@ public sealed class VisitStoreTests
         Assert.Contains("/late", Check(summaries, sql, arrivals), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_late_event_with_a_new_path_reaches_a_funnel_step_while_hot_and_after_its_flush()
+    {
+        var arrivals = RandomTraffic.Generate(7);
+        await using var lake = await TrafficLake.LoadAsync(arrivals);
+        await lake.FlushAsync();
+        var visits = new VisitStore(lake.Source);
+        var summaries = new FunnelEngine(lake.Source, visits);
+        var sql = new FunnelEngine(lake.Source) { UseDaySummaries = false };
+        var query = FunnelRequestParser.Parse(Body("""{"date_range":"30d","steps":[{"page":"/"},{"page":"/late*"}],"window":"1h"}"""),
+            id => id == RandomTraffic.Site ? RandomTraffic.TimeZone : null, RandomTraffic.Now);
+        Assert.True(VisitFunnel.Supports(query));
+        Assert.Equal("0", CheckFunnel(summaries, sql, arrivals, query)[1]);
+
+        // A path no day held when the pattern was first tested, on a day already loaded.
+        var at = RandomTraffic.Start.AddDays(2).AddHours(11);
+        List<CanonicalEvent> late = [Page("late-1", "anon-late", at, "/"), Page("late-2", "anon-late", at.AddMinutes(3), "/late-offer")];
+        arrivals.AddRange(late);
+        await lake.AddAsync(late);
+        Assert.Equal("1", CheckFunnel(summaries, sql, arrivals, query)[1]);
+        await lake.FlushAsync();
+        Assert.Equal("1", CheckFunnel(summaries, sql, arrivals, query)[1]);
+
+        // The answers came from the day summaries, which now hold the days' events.
+        Assert.True(visits.TryGetEventDays(RandomTraffic.Site, TimeZoneInfo.FindSystemTimeZoneById(RandomTraffic.TimeZone), query.DateRange.FirstDay,
+            query.DateRange.LastDay, TimeSpan.FromSeconds(30), out var site, out var days));
+        Assert.Contains(days, day => day.EventCount > 0);
+        Assert.True(site.Globs.ContainsKey("/late*"));
+    }
+
+    /// <summary>Runs a funnel on both paths, checks both against the reference and returns the visitors per step.</summary>
+    private static string[] CheckFunnel(FunnelEngine summaries, FunnelEngine sql, List<CanonicalEvent> arrivals, FunnelQuery query)
+    {
+        var expected = ReferenceReports.Funnel(ReferenceStats.Sessionise(arrivals, RandomTraffic.TimeZone), query)[""];
+        var shown = string.Join(" | ", expected.Visitors.Select((v, k) => $"{v} @ {expected.Medians[k]}"));
+        Assert.Equal(shown, string.Join(" | ", summaries.Run(query).Total.Steps.Select(s => $"{s.Visitors} @ {s.MedianSecondsFromPrevious}")));
+        Assert.Equal(shown, string.Join(" | ", sql.Run(query).Total.Steps.Select(s => $"{s.Visitors} @ {s.MedianSecondsFromPrevious}")));
+        return [.. expected.Visitors.Select(v => v.ToString(CultureInfo.InvariantCulture))];
+    }
+
     /// <summary>Checks every query on both paths against the reference; returns the results as text.</summary>
     private static string Check(StatsEngine summaries, StatsEngine sql, List<CanonicalEvent> arrivals)
     {
@@ -76,15 +118,17 @@ public sealed class VisitStoreTests
         Path = path,
     };
 
-    private static StatsQuery Parse(string json)
+    private static StatsQuery Parse(string json) =>
+        StatsRequestParser.Parse(Body(json), id => id == RandomTraffic.Site ? RandomTraffic.TimeZone : null, RandomTraffic.Now);
+
+    private static JsonElement Body(string json)
     {
         using var document = JsonDocument.Parse(json);
-        var body = JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement>(
+        return JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement>(
             document.RootElement.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.Clone())))
         {
             ["site_id"] = JsonSerializer.SerializeToElement(RandomTraffic.Site),
         });
-        return StatsRequestParser.Parse(body, id => id == RandomTraffic.Site ? RandomTraffic.TimeZone : null, RandomTraffic.Now);
     }
 
     private static List<string> Show(StatsResult result) => Show([.. result.Rows.Select(r => r.Dimensions.Concat(r.Metrics).ToArray())]);

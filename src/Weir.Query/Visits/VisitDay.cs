@@ -5,7 +5,7 @@ namespace Weir.Query.Visits;
 /// attributes, and per session and page path (or event name) its page views and events. Strings are ids into the
 /// site's <see cref="SiteVisits"/> pool (-1 for null). Immutable once built.
 /// </summary>
-internal sealed class VisitDay(string? version)
+internal sealed class VisitDay(string? version) : ISummarisedDay
 {
     /// <summary>The versions of the day's partitions it was built from; null when built from rows still changing.</summary>
     public string? Version { get; } = version;
@@ -47,6 +47,13 @@ internal sealed class VisitDay(string? version)
         Pages.TrimExcess();
         Names.TrimExcess();
     }
+}
+
+/// <summary>A local day summarised from a site's events, cached while <see cref="Version"/> stays the day's.</summary>
+internal interface ISummarisedDay
+{
+    /// <summary>The versions of the day's partitions it was built from; null when built from rows still changing.</summary>
+    string? Version { get; }
 }
 
 /// <summary>Rows of (session, value, page views, events), one per distinct value of a session.</summary>

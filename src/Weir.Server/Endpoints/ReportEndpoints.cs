@@ -26,7 +26,7 @@ internal static class ReportEndpoints
     {
         var visits = new VisitStore(source);
         var stats = new StatsEngine(source, visits);
-        var funnels = new FunnelEngine(source);
+        var funnels = new FunnelEngine(source, visits);
         var retention = new RetentionEngine(source, visits);
         string? TimeZoneOf(string id) => sites.TryGetById(id, out var site) ? site.Timezone : null;
 
