@@ -73,7 +73,9 @@ internal static class QuerySuite
 
                     var visits = new VisitStore(source);
                     var stats = new StatsEngine(source, visits);
-                    // Information: the first dashboard after a start, which builds the day summaries the later ones read.
+                    // Information: the first dashboard after a start, which builds the day summaries the later ones read,
+                    // and the memory the summaries hold.
+                    var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
                     var coldStarted = Stopwatch.GetTimestamp();
                     foreach (var (_, body) in Dashboard)
                     {
@@ -81,6 +83,7 @@ internal static class QuerySuite
                     }
 
                     var cold = Stopwatch.GetElapsedTime(coldStarted).TotalMilliseconds;
+                    var heapSummaries = GC.GetTotalMemory(forceFullCollection: true);
                     foreach (var (name, body) in Dashboard)
                     {
                         var query = StatsRequestParser.Parse(WithSite(body, site.Id), Zone, now);
@@ -100,6 +103,7 @@ internal static class QuerySuite
                     var funnelStarted = Stopwatch.GetTimestamp();
                     Json(funnels.Run(funnel).WriteJson);
                     var funnelCold = Stopwatch.GetElapsedTime(funnelStarted).TotalMilliseconds;
+                    var heapEvents = GC.GetTotalMemory(forceFullCollection: true);
                     results.Add(("funnel, 4 steps", Median(options.Iterations, () => Json(funnels.Run(funnel).WriteJson)), Median(options.Iterations, () => raw.Run([FunnelSql.Build(funnel, RawDatabase.Relation)]))));
                     var retentions = new RetentionEngine(source, visits);
                     var retention = RetentionRequestParser.Parse(WithSite(Retention, site.Id), Zone, now);
@@ -133,6 +137,8 @@ internal static class QuerySuite
                     report.Print();
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(information) the first dashboard set after a start, building the day summaries: {cold:0} ms"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(information) the first funnel after a start, loading the days' events: {funnelCold:0} ms"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"(information) memory held: the dashboard's day summaries {(heapSummaries - heapBefore) / 1e6:0} MB, the funnel's day events {(heapEvents - heapSummaries) / 1e6:0} MB (for the days they read, of {events:N0} events in all)"));
                     return report.AllMet || options.NoFail ? 0 : 1;
                 }
             }

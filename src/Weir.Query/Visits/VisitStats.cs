@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Weir.Query.Retention;
 using Weir.Query.Stats;
 
@@ -12,9 +11,10 @@ namespace Weir.Query.Visits;
 /// month). It gives the rows <see cref="StatsSql"/> would, in the same order and types; everything else goes to SQL.
 /// </summary>
 /// <remarks>
-/// Every metric but visitors adds up over sessions. Visitors are counted distinct per group in linear time: the
-/// contributions are bucketed by group (a counting sort), then each group's visitors are marked in one shared bitmap,
-/// counted, and unmarked again.
+/// Every metric but visitors adds up over the days' <see cref="DayGroups"/>. Visitors are united per group in linear
+/// time: the (day, group) entries are bucketed by group (a counting sort), then each group's visitors are marked in one
+/// shared bitmap, counted, and unmarked again; a group with one day's entry only (a <c>time:day</c> bucket) takes that
+/// day's count as it is.
 /// </remarks>
 internal static class VisitStats
 {
@@ -62,77 +62,51 @@ internal static class VisitStats
             _ => valueCount + 1,
         };
         var attribute = source == Source.Attribute ? VisitColumns.IndexOf(dimension!.Column) : -1;
-
-        var contributions = 0;
+        var perDay = new DayGroups[days.Length];
+        var entries = 0;
         for (var d = 0; d < days.Length; d++)
         {
-            contributions += source switch
+            perDay[d] = source switch
             {
-                Source.Pages => days[d].Pages.Count,
-                Source.Names => days[d].Names.Count,
-                _ => days[d].Count,
+                Source.Pages => days[d].PageGroups,
+                Source.Names => days[d].NameGroups,
+                _ => days[d].GroupsOf(attribute, site),
             };
+            entries += perDay[d].Count;
         }
 
-        // Pooled: fresh arrays of this size come from the large-object heap, and their page faults and collections
-        // made the same report take from 14 to 60 ms.
-        var group = ArrayPool<int>.Shared.Rent(contributions);
-        var visitor = ArrayPool<int>.Shared.Rent(contributions);
+        // Sums add up over the days' groups; each (day, group) entry is kept to unite the visitors afterwards.
         var visits = new long[groupCount];
         var bounces = new long[groupCount];
         var pageviews = new long[groupCount];
         var events = new long[groupCount];
         var duration = new double[groupCount];
-        var n = 0;
-        for (var d = 0; d < days.Length; d++)
+        var entryGroup = ArrayPool<int>.Shared.Rent(entries);
+        var entryDay = ArrayPool<int>.Shared.Rent(entries);
+        var entryIndex = ArrayPool<int>.Shared.Rent(entries);
+        var e = 0;
+        for (var d = 0; d < perDay.Length; d++)
         {
-            var day = days[d];
-            var dayVisitors = CollectionsMarshal.AsSpan(day.Visitor);
-            var dayBounces = CollectionsMarshal.AsSpan(day.Bounce);
-            var dayDurations = CollectionsMarshal.AsSpan(day.Duration);
-            if (source is Source.Pages or Source.Names)
+            var groups = perDay[d];
+            var fixedGroup = source == Source.Time ? bucketOfDay[d] : 0;
+            for (var i = 0; i < groups.Count; i++)
             {
-                var rows = source == Source.Pages ? day.Pages : day.Names;
-                var sessions = rows.Session;
-                var values = rows.Value;
-                var rowPageviews = rows.PageviewCounts;
-                var rowEvents = rows.EventCounts;
-                for (var r = 0; r < sessions.Length; r++)
-                {
-                    var g = values[r] + 1;
-                    var s = sessions[r];
-                    group[n] = g;
-                    visitor[n++] = dayVisitors[s];
-                    visits[g]++;
-                    bounces[g] += dayBounces[s] ? 1 : 0;
-                    duration[g] += dayDurations[s];
-                    pageviews[g] += rowPageviews[r];
-                    events[g] += rowEvents[r];
-                }
-            }
-            else
-            {
-                var dayPageviews = CollectionsMarshal.AsSpan(day.Pageviews);
-                var dayEvents = CollectionsMarshal.AsSpan(day.Events);
-                var values = attribute >= 0 ? CollectionsMarshal.AsSpan(day.Attributes[attribute]) : default;
-                var fixedGroup = source == Source.Time ? bucketOfDay[d] : 0;
-                for (var s = 0; s < dayVisitors.Length; s++)
-                {
-                    var g = attribute >= 0 ? values[s] + 1 : fixedGroup;
-                    group[n] = g;
-                    visitor[n++] = dayVisitors[s];
-                    visits[g]++;
-                    bounces[g] += dayBounces[s] ? 1 : 0;
-                    duration[g] += dayDurations[s];
-                    pageviews[g] += dayPageviews[s];
-                    events[g] += dayEvents[s];
-                }
+                var g = source is Source.None or Source.Time ? fixedGroup : groups.Values[i] + 1;
+                visits[g] += groups.Visits[i];
+                bounces[g] += groups.Bounces[i];
+                duration[g] += groups.Duration[i];
+                pageviews[g] += groups.Pageviews[i];
+                events[g] += groups.Events[i];
+                entryGroup[e] = g;
+                entryDay[e] = d;
+                entryIndex[e++] = i;
             }
         }
 
-        var visitors = DistinctVisitors(group.AsSpan(0, n), visitor.AsSpan(0, n), groupCount, visitorCount);
-        ArrayPool<int>.Shared.Return(group);
-        ArrayPool<int>.Shared.Return(visitor);
+        var visitors = DistinctVisitors(perDay, entryGroup.AsSpan(0, e), entryDay, entryIndex, groupCount, visitorCount);
+        ArrayPool<int>.Shared.Return(entryGroup);
+        ArrayPool<int>.Shared.Return(entryDay);
+        ArrayPool<int>.Shared.Return(entryIndex);
         var rowsOut = new List<object?[]>();
         for (var g = 0; g < groupCount; g++)
         {
@@ -202,11 +176,15 @@ internal static class VisitStats
         return bucketOfDay;
     }
 
-    /// <summary>Distinct visitors per group: a counting sort by group, then one bitmap marked and cleared per group.</summary>
-    private static long[] DistinctVisitors(ReadOnlySpan<int> group, ReadOnlySpan<int> visitor, int groupCount, int visitorCount)
+    /// <summary>
+    /// Distinct visitors per group, from the (day, group) entries of each: the entries bucketed by group (a counting
+    /// sort), then a group of one entry counts its day's distinct visitors, and a group of several marks theirs in one
+    /// bitmap of the site's visitors, counted and cleared again.
+    /// </summary>
+    private static long[] DistinctVisitors(DayGroups[] perDay, ReadOnlySpan<int> entryGroup, int[] entryDay, int[] entryIndex, int groupCount, int visitorCount)
     {
         var start = new int[groupCount + 1];
-        foreach (var g in group)
+        foreach (var g in entryGroup)
         {
             start[g + 1]++;
         }
@@ -216,12 +194,12 @@ internal static class VisitStats
             start[g + 1] += start[g];
         }
 
-        var sortedArray = ArrayPool<int>.Shared.Rent(visitor.Length);
-        var sorted = sortedArray.AsSpan(0, visitor.Length);
+        var sortedArray = ArrayPool<int>.Shared.Rent(entryGroup.Length);
+        var sorted = sortedArray.AsSpan(0, entryGroup.Length);
         var next = start[..groupCount];
-        for (var i = 0; i < group.Length; i++)
+        for (var e = 0; e < entryGroup.Length; e++)
         {
-            sorted[next[group[i]]++] = visitor[i];
+            sorted[next[entryGroup[e]]++] = e;
         }
 
         var words = (visitorCount + 64) >> 6;
@@ -232,18 +210,36 @@ internal static class VisitStats
         for (var g = 0; g < groupCount; g++)
         {
             var members = sorted[start[g]..start[g + 1]];
-            long distinct = 0;
-            foreach (var v in members)
+            if (members.Length == 1)
             {
-                ref var word = ref bits[v >> 6];
-                var mask = 1UL << (v & 63);
-                distinct += (long)((~word & mask) >> (v & 63));
-                word |= mask;
+                var groups = perDay[entryDay[members[0]]];
+                var i = entryIndex[members[0]];
+                counts[g] = groups.VisitorStarts[i + 1] - groups.VisitorStarts[i];
+                continue;
             }
 
-            foreach (var v in members)
+            long distinct = 0;
+            foreach (var e in members)
             {
-                bits[v >> 6] = 0;
+                var groups = perDay[entryDay[e]];
+                var i = entryIndex[e];
+                foreach (var v in groups.Visitors.AsSpan(groups.VisitorStarts[i], groups.VisitorStarts[i + 1] - groups.VisitorStarts[i]))
+                {
+                    ref var word = ref bits[v >> 6];
+                    var mask = 1UL << (v & 63);
+                    distinct += (long)((~word & mask) >> (v & 63));
+                    word |= mask;
+                }
+            }
+
+            foreach (var e in members)
+            {
+                var groups = perDay[entryDay[e]];
+                var i = entryIndex[e];
+                foreach (var v in groups.Visitors.AsSpan(groups.VisitorStarts[i], groups.VisitorStarts[i + 1] - groups.VisitorStarts[i]))
+                {
+                    bits[v >> 6] = 0;
+                }
             }
 
             counts[g] = distinct;

@@ -198,14 +198,14 @@ public sealed class VisitStore(IQuerySource source)
                     day.Attributes[c].Add(attributes[c].IsNull(r) ? -1 : site.Value(attributes[c].GetBytes(r)));
                 }
 
-                Group(site, day.Pages, session, chunk.GetVector(lists), chunk.GetVector(lists + 1), r, counts);
-                Group(site, day.Names, session, chunk.GetVector(lists + 2), chunk.GetVector(lists + 3), r, counts);
+                Group(site, day.PageRows, session, chunk.GetVector(lists), chunk.GetVector(lists + 1), r, counts);
+                Group(site, day.NameRows, session, chunk.GetVector(lists + 2), chunk.GetVector(lists + 3), r, counts);
             }
         });
 
         foreach (var day in days)
         {
-            day.TrimExcess();
+            day.Seal(site);
         }
     }
 
@@ -383,6 +383,8 @@ internal sealed class SiteVisits
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _visitorLookup;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _valueLookup;
     private char[] _decoded = new char[256];
+    private int[] _valueSlots = [];
+    private int[] _visitorStamps = [];
     private volatile string[] _values = new string[64];
     private int _valueCount;
 
@@ -409,6 +411,29 @@ internal sealed class SiteVisits
     public int ValueCount => Volatile.Read(ref _valueCount);
 
     public string ValueOf(int id) => _values[id];
+
+    /// <summary>Scratch for grouping by value: an entry per value id + 1, all -1, to be left so. Under the lock.</summary>
+    public int[] ValueSlots()
+    {
+        if (_valueSlots.Length < ValueCount + 1)
+        {
+            _valueSlots = new int[Math.Max(ValueCount + 1, _valueSlots.Length * 2)];
+            _valueSlots.AsSpan().Fill(-1);
+        }
+
+        return _valueSlots;
+    }
+
+    /// <summary>Scratch for distinct visitors: an entry per visitor id, all 0, to be left so. Under the lock.</summary>
+    public int[] VisitorStamps()
+    {
+        if (_visitorStamps.Length < VisitorCount)
+        {
+            _visitorStamps = new int[Math.Max(VisitorCount, _visitorStamps.Length * 2)];
+        }
+
+        return _visitorStamps;
+    }
 
     /// <summary>The id of a value already pooled; false when no day holds it. Call under the lock.</summary>
     public bool TryGetValueId(string value, out int id) => _valueIds.TryGetValue(value, out id);
