@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Weir.Enrichment.Geo;
+
+/// <summary>
+/// IP address → country (ISO 3166-1 alpha-2), from the ranges of DB-IP's free country database (the npm package
+/// <c>@ip-location-db/dbip-country</c>, its <c>-num</c> CSV files: first address, last address, country). The ranges
+/// are kept sorted in arrays and found by binary search; an IPv4-mapped IPv6 address is looked up as IPv4.
+/// </summary>
+public sealed class IpCountries
+{
+    private readonly uint[] _v4Starts;
+    private readonly uint[] _v4Ends;
+    private readonly ushort[] _v4Countries;
+    private readonly UInt128[] _v6Starts;
+    private readonly UInt128[] _v6Ends;
+    private readonly ushort[] _v6Countries;
+    private readonly string[] _codes;
+
+    private IpCountries(uint[] v4Starts, uint[] v4Ends, ushort[] v4Countries, UInt128[] v6Starts, UInt128[] v6Ends, ushort[] v6Countries, string[] codes)
+    {
+        _v4Starts = v4Starts;
+        _v4Ends = v4Ends;
+        _v4Countries = v4Countries;
+        _v6Starts = v6Starts;
+        _v6Ends = v6Ends;
+        _v6Countries = v6Countries;
+        _codes = codes;
+    }
+
+    public int V4Ranges => _v4Starts.Length;
+
+    public int V6Ranges => _v6Starts.Length;
+
+    /// <exception cref="InvalidDataException">A line is not "first,last,CC" with first ≤ last, in order.</exception>
+    public static IpCountries Load(string v4Path, string v6Path)
+    {
+        var codes = new List<string>();
+        var codeIds = new Dictionary<string, ushort>(StringComparer.Ordinal);
+        var (v4Starts, v4Ends, v4Countries) = Read(v4Path, codes, codeIds, static text => uint.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
+        var (v6Starts, v6Ends, v6Countries) = Read(v6Path, codes, codeIds, static text => UInt128.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
+        return new IpCountries(v4Starts, v4Ends, v4Countries, v6Starts, v6Ends, v6Countries, [.. codes]);
+    }
+
+    /// <summary>The country of an address given as text (IPv4 dotted or IPv6); null when unknown or not an address.</summary>
+    public string? Lookup(ReadOnlySpan<char> address)
+    {
+        if (TryParseV4(address, out var v4))
+        {
+            return LookupV4(v4);
+        }
+
+        // IPv6 only: IPAddress would also take legacy IPv4 forms such as "1.2.3" (1.2.0.3), which no proxy sends.
+        return address.Contains(':') && IPAddress.TryParse(address, out var parsed) ? Lookup(parsed) : null;
+    }
+
+    public string? Lookup(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            address.TryWriteBytes(bytes, out _);
+            return LookupV4(BinaryPrimitives.ReadUInt32BigEndian(bytes));
+        }
+
+        address.TryWriteBytes(bytes, out _);
+        return Find(_v6Starts, _v6Ends, _v6Countries, BinaryPrimitives.ReadUInt128BigEndian(bytes));
+    }
+
+    private string? LookupV4(uint address) => Find(_v4Starts, _v4Ends, _v4Countries, address);
+
+    private string? Find<T>(T[] starts, T[] ends, ushort[] countries, T address) where T : IComparable<T>
+    {
+        // The last range that starts at or before the address, if it reaches it.
+        int low = 0, high = starts.Length - 1, found = -1;
+        while (low <= high)
+        {
+            var mid = low + ((high - low) >> 1);
+            if (starts[mid].CompareTo(address) <= 0)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return found >= 0 && ends[found].CompareTo(address) >= 0 ? _codes[countries[found]] : null;
+    }
+
+    /// <summary>A dotted IPv4 address of exactly four decimal parts of at most three digits each, up to 255.</summary>
+    internal static bool TryParseV4(ReadOnlySpan<char> text, out uint address)
+    {
+        address = 0;
+        var part = 0;
+        var digits = 0;
+        var parts = 0;
+        foreach (var c in text)
+        {
+            if (c == '.')
+            {
+                if (digits == 0 || ++parts == 4)
+                {
+                    return false;
+                }
+
+                address = (address << 8) | (uint)part;
+                part = 0;
+                digits = 0;
+            }
+            else if (char.IsAsciiDigit(c) && digits < 3)
+            {
+                part = (part * 10) + (c - '0');
+                digits++;
+                if (part > 255)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (digits == 0 || parts != 3)
+        {
+            return false;
+        }
+
+        address = (address << 8) | (uint)part;
+        return true;
+    }
+
+    private static (T[] Starts, T[] Ends, ushort[] Countries) Read<T>(string path, List<string> codes, Dictionary<string, ushort> codeIds, Func<string, T> parse)
+        where T : IComparable<T>
+    {
+        var starts = new List<T>();
+        var ends = new List<T>();
+        var countries = new List<ushort>();
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var first = line.IndexOf(',', StringComparison.Ordinal);
+            var second = first < 0 ? -1 : line.IndexOf(',', first + 1);
+            T start, end;
+            try
+            {
+                if (second < 0)
+                {
+                    throw new FormatException("it has fewer than three fields");
+                }
+
+                start = parse(line[..first]);
+                end = parse(line[(first + 1)..second]);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                throw new InvalidDataException($"{path}, line {number}: not \"first,last,country\" ({e.Message})", e);
+            }
+
+            var code = line[(second + 1)..].Trim();
+            if (start.CompareTo(end) > 0 || (starts.Count > 0 && start.CompareTo(ends[^1]) <= 0) || code.Length != 2)
+            {
+                throw new InvalidDataException($"{path}, line {number}: a range out of order, overlapping the previous one, or without a two-letter country");
+            }
+
+            if (!codeIds.TryGetValue(code, out var id))
+            {
+                id = (ushort)codes.Count;
+                codes.Add(code);
+                codeIds.Add(code, id);
+            }
+
+            starts.Add(start);
+            ends.Add(end);
+            countries.Add(id);
+        }
+
+        return ([.. starts], [.. ends], [.. countries]);
+    }
+}
