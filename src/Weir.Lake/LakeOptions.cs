@@ -51,6 +51,12 @@ public sealed record LakeOptions
     /// <summary>DuckDB's memory limit for the lake's database (hot table and queries), e.g. "2GB"; null keeps DuckDB's default.</summary>
     public string? MemoryLimit { get; init; }
 
+    /// <summary>
+    /// Makes the enricher of one loader lane (each lane has its own: enrichers keep caches and are not thread-safe);
+    /// null leaves the enrichment columns NULL. See <see cref="Hot.IHotRowEnricher"/>.
+    /// </summary>
+    public Func<Hot.IHotRowEnricher>? Enricher { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(DataDirectory);

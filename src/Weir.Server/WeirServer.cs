@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Weir.Core;
 using Weir.Core.Configuration;
 using Weir.Core.Sites;
+using Weir.Enrichment;
 using Weir.Lake;
 using Weir.Log;
 using Weir.Query.Sql;
@@ -148,6 +149,8 @@ public sealed class WeirServer : IAsyncDisposable
             DedupWindow = options.Lake.DedupWindow,
             FlushRows = options.Lake.FlushRows,
             FlushAge = options.Lake.FlushAge,
+            // Browser, device, bots, country, UTM tags and source from the raw request data (docs/enrichment.md).
+            Enricher = static () => new EventEnricher(EnrichmentData.Default),
         };
     }
 

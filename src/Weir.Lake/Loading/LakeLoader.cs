@@ -76,7 +76,7 @@ internal sealed class LakeLoader : IDisposable
         {
             // One lane works on the loader's thread; several each have their own, so that reading and de-duplicating
             // the next batch overlaps their work on this one.
-            _lanes[i] = new LoadLane(lake.Database, lake.Logger, _lanes.Length == 1 ? null : $"weir-loader-{i}");
+            _lanes[i] = new LoadLane(lake.Database, lake.Logger, _lanes.Length == 1 ? null : $"weir-loader-{i}", lake.Options.Enricher?.Invoke());
         }
 
         _dedup = new DedupWindow(lake.Layout.Root, lake.Options.DedupWindow);

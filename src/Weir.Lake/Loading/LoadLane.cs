@@ -32,15 +32,17 @@ internal sealed class LoadLane : IDisposable
     private int _count;
     private int _appended;
     private int _rejected;
+    private readonly IHotRowEnricher? _enricher;
     private Exception? _failure;
     private bool _busy;
 
-    public LoadLane(DuckDbDatabase database, ILogger logger, string? threadName)
+    public LoadLane(DuckDbDatabase database, ILogger logger, string? threadName, IHotRowEnricher? enricher)
     {
         _logger = logger;
+        _enricher = enricher;
         _connection = database.Connect();
         _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender);
+        _writer = new HotRowWriter(_appender, enricher);
         if (threadName is not null)
         {
             _thread = new Thread(Work) { IsBackground = true, Name = threadName };
@@ -113,7 +115,7 @@ internal sealed class LoadLane : IDisposable
     public void Reattach()
     {
         _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender);
+        _writer = new HotRowWriter(_appender, _enricher);
     }
 
     public void Dispose()
