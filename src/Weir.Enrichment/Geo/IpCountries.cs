@@ -19,6 +19,7 @@ public sealed class IpCountries
     private readonly UInt128[] _v6Ends;
     private readonly ushort[] _v6Countries;
     private readonly string[] _codes;
+    private readonly int[] _v4Index;
 
     private IpCountries(uint[] v4Starts, uint[] v4Ends, ushort[] v4Countries, UInt128[] v6Starts, UInt128[] v6Ends, ushort[] v6Countries, string[] codes)
     {
@@ -29,6 +30,7 @@ public sealed class IpCountries
         _v6Ends = v6Ends;
         _v6Countries = v6Countries;
         _codes = codes;
+        _v4Index = BuildV4Index();
     }
 
     public int V4Ranges => _v4Starts.Length;
@@ -76,9 +78,38 @@ public sealed class IpCountries
         return Find(_v6Starts, _v6Ends, _v6Countries, BinaryPrimitives.ReadUInt128BigEndian(bytes));
     }
 
-    private string? LookupV4(uint address) => Find(_v4Starts, _v4Ends, _v4Countries, address);
+    private string? LookupV4(uint address)
+    {
+        var index = _v4Index;
+        var prefix = address >> 16;
+        var low = Math.Max(index[prefix] - 1, 0);
+        var high = index[prefix + 1];
+        return Find(_v4Starts.AsSpan(low, high - low), _v4Ends.AsSpan(low, high - low), _v4Countries.AsSpan(low, high - low), address);
+    }
 
-    private string? Find<T>(T[] starts, T[] ends, ushort[] countries, T address) where T : IComparable<T>
+    /// <summary>
+    /// Per /16 prefix, the first range that could hold an address of it: the binary search then runs over that
+    /// prefix's few ranges instead of all of them (each step of a search over all of them is a cache miss).
+    /// </summary>
+    private int[] BuildV4Index()
+    {
+        var index = new int[(1 << 16) + 1];
+        var range = 0;
+        for (var prefix = 0; prefix <= 1 << 16; prefix++)
+        {
+            var first = (ulong)prefix << 16;
+            while (range < _v4Starts.Length && _v4Starts[range] < first)
+            {
+                range++;
+            }
+
+            index[prefix] = range;
+        }
+
+        return index;
+    }
+
+    private string? Find<T>(ReadOnlySpan<T> starts, ReadOnlySpan<T> ends, ReadOnlySpan<ushort> countries, T address) where T : IComparable<T>
     {
         // The last range that starts at or before the address, if it reaches it.
         int low = 0, high = starts.Length - 1, found = -1;
