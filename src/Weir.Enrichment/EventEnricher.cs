@@ -150,13 +150,7 @@ public sealed class EventEnricher : IHotRowEnricher
         var referrerText = referrer.IsEmpty ? null : Encoding.UTF8.GetString(referrer);
         var hostText = host.IsEmpty ? null : Encoding.UTF8.GetString(host);
         var found = _data.Referrers.Classify(referrerText, hostText, Tag(query, "utm_source"u8), Tag(query, "utm_medium"u8), clickId ? "gclid=" : null);
-        string? referrerHost = null;
-        if (referrerText is not null && Uri.TryCreate(referrerText, UriKind.Absolute, out var uri) && uri.Host.Length > 0
-            && !string.Equals(uri.Host, hostText, StringComparison.OrdinalIgnoreCase))
-        {
-            referrerHost = uri.Host;
-        }
-
+        var referrerHost = ReferrerSources.ExternalHost(referrerText, hostText);
         var origin = new Origin(referrerHost is null ? null : Encoding.UTF8.GetBytes(referrerHost),
             found.Source is null ? null : Encoding.UTF8.GetBytes(found.Source), ChannelNames[(int)found.Channel]);
         Remember(_origins, key.ToString(), origin);

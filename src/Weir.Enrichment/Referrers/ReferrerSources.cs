@@ -102,14 +102,9 @@ public sealed class ReferrerSources
     public ReferrerClass Classify(string? referrer, string? ownHost, string? utmSource, string? utmMedium, string? query)
     {
         var paid = IsPaid(utmMedium, query);
-        var parsed = Uri.TryCreate(referrer, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri : null;
+        var parsed = External(referrer, ownHost);
         var host = parsed?.Host;
-        if (host is not null && ownHost is not null && string.Equals(StripWww(host), StripWww(ownHost), StringComparison.OrdinalIgnoreCase))
-        {
-            host = null;
-        }
-
-        if (host is not null && Known(host, parsed!.AbsolutePath) is { } known)
+        if (parsed is not null && Known(parsed.Host, parsed.AbsolutePath) is { } known)
         {
             return new ReferrerClass(known.Name, paid ? Channel.Paid : known.Channel);
         }
@@ -133,6 +128,15 @@ public sealed class ReferrerSources
 
         return new ReferrerClass(null, paid ? Channel.Paid : Channel.Direct);
     }
+
+    /// <summary>The referrer's host, unless there is none or it is the site's own (with or without <c>www.</c>).</summary>
+    public static string? ExternalHost(string? referrer, string? ownHost) => External(referrer, ownHost)?.Host;
+
+    private static Uri? External(string? referrer, string? ownHost) =>
+        Uri.TryCreate(referrer, UriKind.Absolute, out var uri) && uri.Host.Length > 0
+            && !(ownHost is not null && string.Equals(StripWww(uri.Host), StripWww(ownHost), StringComparison.OrdinalIgnoreCase))
+            ? uri
+            : null;
 
     private (string Name, Channel Channel)? Known(string host, string path)
     {
