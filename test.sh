@@ -3,7 +3,8 @@
 #   1. system packages (apt-get when run as root, otherwise it names them) and npm packages;
 #   2. a Release build of the whole solution, with warnings as errors;
 #   3. dotnet format --verify-no-changes;
-#   4. every xunit test project (real DuckDB, real files and fsync, real HTTP over loopback, Segment's Node SDK);
+#   4. every xunit test project (real DuckDB, real files and fsync, real HTTP over loopback, other products' SDKs in
+#      Node and in headless Chromium, driven by playwright-core);
 #   5. the two commands end to end: ./weir serve answers /healthz and stops on SIGTERM;
 #   6. a smoke run of the benchmarks on small data, so they cannot rot (the full runs: see docs/performance.md).
 # The last line reads "tests: N passed, N failed".
@@ -16,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 step() { printf '\n== %s\n' "$*"; }
 
 # command -> Debian package, for what the tests call beyond the SDK and Node.
-declare -A packages=([curl]=curl)
+declare -A packages=([curl]=curl [chromium]=chromium)
 
 step "Prerequisites"
 for tool in dotnet node npm; do
