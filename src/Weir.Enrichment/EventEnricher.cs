@@ -1,6 +1,9 @@
+using System.IO.Hashing;
 using System.Text;
+using System.Text.Unicode;
 using Weir.Enrichment.Referrers;
 using Weir.Enrichment.UserAgents;
+using Weir.Enrichment.Visitors;
 using Weir.Lake.Hot;
 
 namespace Weir.Enrichment;
@@ -8,181 +11,167 @@ namespace Weir.Enrichment;
 /// <summary>
 /// The loader's enrichment of one lane (<see cref="IHotRowEnricher"/>): from a record's user agent the browser, OS,
 /// device type and bot flag; from its IP the country; from its landing URL the UTM tags; from its referrer the
-/// referrer's host and the source. The IP and the user agent are read here and never written anywhere.
+/// referrer's host and the source; from site, IP and user agent the day's visitor id. The IP and the user agent are
+/// read here and never written anywhere.
 /// </summary>
 /// <remarks>
-/// Parsing a user agent runs hundreds of rules, and classifying a referrer parses a URL: both are cached per value
-/// (a bounded map, emptied when full), so an event whose user agent and referrer have been seen costs a few lookups.
-/// Not thread-safe: one per lane.
+/// Parsing a user agent runs hundreds of rules, classifying a referrer parses a URL, and finding a country searches
+/// the ranges: all three are cached by the raw bytes they come from (<see cref="Utf8KeyCache{T}"/>), so an event whose
+/// values have been seen costs a hash and a few lookups, with no transcoding and no allocation. The cached results are
+/// the hot table's interned entries (<see cref="HotDimensions"/>), so the row stores their ids. Not thread-safe: one per
+/// lane.
 /// </remarks>
 public sealed class EventEnricher : IHotRowEnricher
 {
     /// <summary>Entries per cache before it is emptied: enough for the distinct user agents of a busy hour.</summary>
     public const int CacheSize = 20_000;
 
-    private static readonly byte[][] DeviceNames = [.. Enum.GetValues<DeviceType>().Select(d => Encoding.UTF8.GetBytes(d.ToString().ToLowerInvariant()))];
-    private static readonly byte[][] ChannelNames = [.. Enum.GetValues<Channel>().Select(c => Encoding.UTF8.GetBytes(c.ToString().ToLowerInvariant()))];
+    private static readonly string[] DeviceNames = [.. Enum.GetValues<DeviceType>().Select(d => d.ToString().ToLowerInvariant())];
+
+    // The click ids that make a visit paid whatever its referrer (Google, Meta, Microsoft, TikTok, X, DoubleClick,
+    // Yandex, LinkedIn).
+    private static readonly byte[][] ClickIds = [.. new[] { "gclid", "gbraid", "wbraid", "fbclid", "msclkid", "ttclid", "twclid", "dclid", "yclid", "li_fat_id" }.Select(Encoding.UTF8.GetBytes)];
 
     private readonly EnrichmentData _data;
-    private readonly bool _cached;
-    private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Agent>.AlternateLookup<ReadOnlySpan<char>> _agentLookup;
-    private readonly Dictionary<string, Origin> _origins = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Origin>.AlternateLookup<ReadOnlySpan<char>> _originLookup;
-    private readonly Dictionary<string, byte[]> _countries = new(StringComparer.Ordinal);
-    private char[] _chars = new char[1024];
+    private readonly VisitorIds.Hasher? _visitors;
+    private readonly Utf8KeyCache<HotDimensionEntry> _agents;
+    private readonly Utf8KeyCache<HotDimensionEntry> _origins;
+    private readonly Utf8KeyCache<HotDimensionEntry?> _places;
+    private HotDimensions? _dimensions;
+    private HotDimensionEntry? _direct;
+    private char[] _chars = new char[256];
     private byte[] _decoded = new byte[256];
-    private char[] _key = new char[1024];
-    private int _keyLength;
+    private byte[] _key = new byte[512];
 
     /// <param name="data">The parsers and their data.</param>
+    /// <param name="visitors">The visitor ids' salts; none leaves <c>visitor_id</c> NULL.</param>
     /// <param name="cached">False parses every value afresh (for the benchmark's comparison).</param>
-    public EventEnricher(EnrichmentData data, bool cached = true)
+    public EventEnricher(EnrichmentData data, VisitorIds? visitors = null, bool cached = true)
     {
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
-        _cached = cached;
-        _agentLookup = _agents.GetAlternateLookup<ReadOnlySpan<char>>();
-        _originLookup = _origins.GetAlternateLookup<ReadOnlySpan<char>>();
+        _visitors = visitors?.CreateHasher();
+        _agents = new Utf8KeyCache<HotDimensionEntry>(CacheSize, cached);
+        _origins = new Utf8KeyCache<HotDimensionEntry>(CacheSize, cached);
+        _places = new Utf8KeyCache<HotDimensionEntry?>(CacheSize, cached);
     }
 
     public void Enrich(in DecodedRecord record, HotEnrichment columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
+        if (!ReferenceEquals(columns.Dimensions, _dimensions))
+        {
+            // Entries belong to one hot table's dimensions; another table means starting the caches afresh.
+            _dimensions = columns.Dimensions;
+            _agents.Clear();
+            _origins.Clear();
+            _places.Clear();
+            _direct = null;
+        }
+
+        ReadOnlySpan<byte> userAgent = default;
+        ulong agentHash = 0;
         if (record.Has(RecordField.UserAgent))
         {
-            var agent = AgentOf(record.GetUtf8(RecordField.UserAgent));
-            columns.Set(EnrichmentColumn.Browser, agent.Browser);
-            if (agent.BrowserVersion is not null)
+            userAgent = record.GetUtf8(RecordField.UserAgent);
+            agentHash = XxHash3.HashToUInt64(userAgent);
+            columns.Agent = AgentOf(userAgent, agentHash);
+        }
+
+        if (record.Has(RecordField.Ip))
+        {
+            var ip = record.GetUtf8(RecordField.Ip);
+            columns.Place = PlaceOf(ip);
+            if (_visitors is not null)
             {
-                columns.Set(EnrichmentColumn.BrowserVersion, agent.BrowserVersion);
+                columns.VisitorHash = _visitors.Hash(record.ReceivedAt, record.SiteId, ip, agentHash, userAgent.Length);
             }
-
-            columns.Set(EnrichmentColumn.Os, agent.Os);
-            if (agent.OsVersion is not null)
-            {
-                columns.Set(EnrichmentColumn.OsVersion, agent.OsVersion);
-            }
-
-            columns.Set(EnrichmentColumn.DeviceType, agent.Device);
-            columns.IsBot = agent.IsBot;
         }
 
-        if (record.Has(RecordField.Ip) && CountryOf(record.GetUtf8(RecordField.Ip)) is { } country)
-        {
-            columns.Set(EnrichmentColumn.Country, country);
-        }
-
-        var query = record.Has(RecordField.Query) ? record.GetUtf8(RecordField.Query) : default;
-        SetTag(columns, query, "utm_source"u8, EnrichmentColumn.UtmSource);
-        SetTag(columns, query, "utm_medium"u8, EnrichmentColumn.UtmMedium);
-        SetTag(columns, query, "utm_campaign"u8, EnrichmentColumn.UtmCampaign);
-        SetTag(columns, query, "utm_term"u8, EnrichmentColumn.UtmTerm);
-        SetTag(columns, query, "utm_content"u8, EnrichmentColumn.UtmContent);
-
-        var origin = OriginOf(record, query);
-        if (origin.ReferrerHost is not null)
-        {
-            columns.Set(EnrichmentColumn.ReferrerHost, origin.ReferrerHost);
-        }
-
-        if (origin.Source is not null)
-        {
-            columns.Set(EnrichmentColumn.Source, origin.Source);
-        }
+        var tags = new QueryTags(record.Has(RecordField.Query) ? record.GetUtf8(RecordField.Query) : default);
+        SetTag(columns, tags.Source, EnrichmentColumn.UtmSource);
+        SetTag(columns, tags.Medium, EnrichmentColumn.UtmMedium);
+        SetTag(columns, tags.Campaign, EnrichmentColumn.UtmCampaign);
+        SetTag(columns, tags.Term, EnrichmentColumn.UtmTerm);
+        SetTag(columns, tags.Content, EnrichmentColumn.UtmContent);
+        columns.Origin = OriginOf(record, in tags);
     }
 
-    private Agent AgentOf(ReadOnlySpan<byte> utf8)
+    private HotDimensionEntry AgentOf(ReadOnlySpan<byte> utf8, ulong hash)
     {
-        var text = Chars(utf8);
-        if (_cached && _agentLookup.TryGetValue(text, out var known))
+        if (_agents.TryGet(utf8, hash, out var known))
         {
             return known;
         }
 
-        var userAgent = text.ToString();
+        var userAgent = Encoding.UTF8.GetString(utf8);
         var info = _data.UserAgents.Parse(userAgent);
-        var agent = new Agent(
-            Encoding.UTF8.GetBytes(info.Browser), info.BrowserVersion is null ? null : Encoding.UTF8.GetBytes(info.BrowserVersion),
-            Encoding.UTF8.GetBytes(info.Os), info.OsVersion is null ? null : Encoding.UTF8.GetBytes(info.OsVersion),
-            DeviceNames[(int)info.Device], info.IsSpider || _data.Bots.IsBot(userAgent));
-        Remember(_agents, userAgent, agent);
+        var agent = _dimensions!.Agent(info.Browser, info.BrowserVersion, info.Os, info.OsVersion, DeviceNames[(int)info.Device],
+            info.IsSpider || _data.Bots.IsBot(userAgent));
+        _agents.Add(utf8, hash, agent);
         return agent;
     }
 
-    private byte[]? CountryOf(ReadOnlySpan<byte> utf8)
+    private HotDimensionEntry? PlaceOf(ReadOnlySpan<byte> utf8)
     {
-        if (_data.Countries.Lookup(Chars(utf8)) is not { } code)
+        var hash = XxHash3.HashToUInt64(utf8);
+        if (_places.TryGet(utf8, hash, out var known))
         {
-            return null;
+            return known;
         }
 
-        if (!_countries.TryGetValue(code, out var bytes))
-        {
-            bytes = Encoding.UTF8.GetBytes(code);
-            _countries.Add(code, bytes);
-        }
-
-        return bytes;
+        // The country data has no regions or cities (docs/enrichment.md): a place is a country.
+        var place = _data.Countries.Lookup(Chars(utf8)) is { } code ? _dimensions!.Place(code, region: null, city: null) : null;
+        _places.Add(utf8, hash, place);
+        return place;
     }
 
     /// <summary>
-    /// The referrer's host and the source, cached per (referrer, own host, utm_source, utm_medium, click id or not):
-    /// the key is composed in a reused buffer, so a known combination allocates nothing.
+    /// The referrer's host and the source, cached by (referrer, own host, utm_source, utm_medium, click id or not) as
+    /// sent: the key is composed in a reused buffer, so a known combination allocates nothing.
     /// </summary>
-    private Origin OriginOf(in DecodedRecord record, ReadOnlySpan<byte> query)
+    private HotDimensionEntry OriginOf(in DecodedRecord record, in QueryTags tags)
     {
         var referrer = record.Has(RecordField.Referrer) ? record.GetUtf8(RecordField.Referrer) : default;
+        if (referrer.IsEmpty && !tags.ClickId && tags.Source.IsEmpty && tags.Medium.IsEmpty)
+        {
+            // No referrer and no campaign: direct, whatever the host (most events of a visit after its first page).
+            return _direct ??= _dimensions!.Origin(referrerHost: null, source: null);
+        }
+
         var host = record.Has(RecordField.Host) ? record.GetUtf8(RecordField.Host) : default;
-        var clickId = HasClickId(query);
-        _keyLength = 0;
-        AppendKey(referrer);
-        AppendKey(host);
-        AppendKey(TagBytes(query, "utm_source"u8));
-        AppendKey(TagBytes(query, "utm_medium"u8));
-        AppendKey(clickId ? "1"u8 : "0"u8);
-        var key = _key.AsSpan(0, _keyLength);
-        if (_cached && _originLookup.TryGetValue(key, out var known))
+        var length = referrer.Length + host.Length + tags.Source.Length + tags.Medium.Length + 5;
+        if (_key.Length < length)
+        {
+            _key = new byte[Math.Max(length, _key.Length * 2)];
+        }
+
+        // Zero bytes (which no part holds) separate the parts, so no two combinations compose the same key.
+        var key = _key.AsSpan(0, length);
+        var at = Append(key, 0, referrer);
+        at = Append(key, at, host);
+        at = Append(key, at, tags.Source);
+        at = Append(key, at, tags.Medium);
+        key[at] = tags.ClickId ? (byte)1 : (byte)2;
+        var hash = XxHash3.HashToUInt64(key);
+        if (_origins.TryGet(key, hash, out var known))
         {
             return known;
         }
 
         var referrerText = referrer.IsEmpty ? null : Encoding.UTF8.GetString(referrer);
         var hostText = host.IsEmpty ? null : Encoding.UTF8.GetString(host);
-        var found = _data.Referrers.Classify(referrerText, hostText, Tag(query, "utm_source"u8), Tag(query, "utm_medium"u8), clickId ? "gclid=" : null);
-        var referrerHost = ReferrerSources.ExternalHost(referrerText, hostText);
-        var origin = new Origin(referrerHost is null ? null : Encoding.UTF8.GetBytes(referrerHost),
-            found.Source is null ? null : Encoding.UTF8.GetBytes(found.Source), ChannelNames[(int)found.Channel]);
-        Remember(_origins, key.ToString(), origin);
+        var found = _data.Referrers.Classify(referrerText, hostText, Decoded(tags.Source), Decoded(tags.Medium), tags.ClickId ? "gclid=" : null);
+        var origin = _dimensions!.Origin(ReferrerSources.ExternalHost(referrerText, hostText), found.Source);
+        _origins.Add(key, hash, origin);
         return origin;
     }
 
-    /// <summary>Appends a UTF-8 part and a separator (a byte no text holds) to the cache key.</summary>
-    private void AppendKey(ReadOnlySpan<byte> utf8)
+    private static int Append(Span<byte> key, int at, ReadOnlySpan<byte> part)
     {
-        var most = _keyLength + Encoding.UTF8.GetMaxCharCount(utf8.Length) + 1;
-        if (most > _key.Length)
-        {
-            Array.Resize(ref _key, Math.Max(most, _key.Length * 2));
-        }
-
-        _keyLength += Encoding.UTF8.GetChars(utf8, _key.AsSpan(_keyLength));
-        _key[_keyLength++] = '\u0000';
-    }
-
-    private void Remember<T>(Dictionary<string, T> cache, string key, T value)
-    {
-        if (!_cached)
-        {
-            return;
-        }
-
-        if (cache.Count >= CacheSize)
-        {
-            cache.Clear();
-        }
-
-        cache[key] = value;
+        part.CopyTo(key[at..]);
+        key[at + part.Length] = 0;
+        return at + part.Length + 1;
     }
 
     private ReadOnlySpan<char> Chars(ReadOnlySpan<byte> utf8)
@@ -196,60 +185,42 @@ public sealed class EventEnricher : IHotRowEnricher
         return _chars.AsSpan(0, Encoding.UTF8.GetChars(utf8, _chars));
     }
 
-    private void SetTag(HotEnrichment columns, ReadOnlySpan<byte> query, ReadOnlySpan<byte> name, EnrichmentColumn column)
+    private void SetTag(HotEnrichment columns, ReadOnlySpan<byte> raw, EnrichmentColumn column)
     {
-        if (TagBytes(query, name) is { Length: > 0 } value)
+        if (!raw.IsEmpty && Decode(raw) is { Length: > 0 } value)
         {
             columns.Set(column, value);
         }
     }
 
-    private string? Tag(ReadOnlySpan<byte> query, ReadOnlySpan<byte> name) =>
-        TagBytes(query, name) is { Length: > 0 } value ? Encoding.UTF8.GetString(value) : null;
+    private string? Decoded(ReadOnlySpan<byte> raw) => raw.IsEmpty || Decode(raw) is not { Length: > 0 } value ? null : Encoding.UTF8.GetString(value);
 
-    /// <summary>A query parameter's value, percent- and plus-decoded into a scratch buffer; empty when absent or not valid UTF-8.</summary>
-    private ReadOnlySpan<byte> TagBytes(ReadOnlySpan<byte> query, ReadOnlySpan<byte> name)
+    /// <summary>A query value, percent- and plus-decoded into a scratch buffer; empty when not valid UTF-8.</summary>
+    private ReadOnlySpan<byte> Decode(ReadOnlySpan<byte> value)
     {
-        while (!query.IsEmpty)
+        if (_decoded.Length < value.Length)
         {
-            var end = query.IndexOf((byte)'&');
-            var pair = end < 0 ? query : query[..end];
-            query = end < 0 ? default : query[(end + 1)..];
-            if (pair.Length > name.Length && pair[name.Length] == (byte)'=' && pair.StartsWith(name))
+            _decoded = new byte[value.Length * 2];
+        }
+
+        var length = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var b = value[i];
+            if (b == (byte)'%' && i + 2 < value.Length && HexValue(value[i + 1]) is var high and >= 0 && HexValue(value[i + 2]) is var low and >= 0)
             {
-                var value = pair[(name.Length + 1)..];
-                if (_decoded.Length < value.Length)
-                {
-                    _decoded = new byte[value.Length * 2];
-                }
-
-                var length = 0;
-                for (var i = 0; i < value.Length; i++)
-                {
-                    var b = value[i];
-                    if (b == (byte)'%' && i + 2 < value.Length && HexValue(value[i + 1]) is var high and >= 0 && HexValue(value[i + 2]) is var low and >= 0)
-                    {
-                        _decoded[length++] = (byte)((high << 4) | low);
-                        i += 2;
-                    }
-                    else
-                    {
-                        _decoded[length++] = b == (byte)'+' ? (byte)' ' : b;
-                    }
-                }
-
-                var decoded = _decoded.AsSpan(0, length);
-                return System.Text.Unicode.Utf8.IsValid(decoded) ? decoded : default;
+                _decoded[length++] = (byte)((high << 4) | low);
+                i += 2;
+            }
+            else
+            {
+                _decoded[length++] = b == (byte)'+' ? (byte)' ' : b;
             }
         }
 
-        return default;
+        var decoded = _decoded.AsSpan(0, length);
+        return Utf8.IsValid(decoded) ? decoded : default;
     }
-
-    private static bool HasClickId(ReadOnlySpan<byte> query) =>
-        query.IndexOf("gclid="u8) >= 0 || query.IndexOf("fbclid="u8) >= 0 || query.IndexOf("msclkid="u8) >= 0
-        || query.IndexOf("gbraid="u8) >= 0 || query.IndexOf("wbraid="u8) >= 0 || query.IndexOf("ttclid="u8) >= 0
-        || query.IndexOf("twclid="u8) >= 0 || query.IndexOf("dclid="u8) >= 0 || query.IndexOf("yclid="u8) >= 0 || query.IndexOf("li_fat_id="u8) >= 0;
 
     private static int HexValue(byte b) => b switch
     {
@@ -259,7 +230,68 @@ public sealed class EventEnricher : IHotRowEnricher
         _ => -1,
     };
 
-    private sealed record Agent(byte[] Browser, byte[]? BrowserVersion, byte[] Os, byte[]? OsVersion, byte[] Device, bool IsBot);
+    /// <summary>The campaign tags and whether there is a click id, found in one pass over the query string (values as sent).</summary>
+    private readonly ref struct QueryTags
+    {
+        public QueryTags(ReadOnlySpan<byte> query)
+        {
+            while (!query.IsEmpty)
+            {
+                var end = query.IndexOf((byte)'&');
+                var pair = end < 0 ? query : query[..end];
+                query = end < 0 ? default : query[(end + 1)..];
+                var equals = pair.IndexOf((byte)'=');
+                var name = equals < 0 ? pair : pair[..equals];
+                var value = equals < 0 ? default : pair[(equals + 1)..];
+                if (name.StartsWith("utm_"u8))
+                {
+                    var tag = name[4..];
+                    // The first of a repeated tag counts, as browsers' URLSearchParams.get does.
+                    if (tag.SequenceEqual("source"u8) && Source.IsEmpty)
+                    {
+                        Source = value;
+                    }
+                    else if (tag.SequenceEqual("medium"u8) && Medium.IsEmpty)
+                    {
+                        Medium = value;
+                    }
+                    else if (tag.SequenceEqual("campaign"u8) && Campaign.IsEmpty)
+                    {
+                        Campaign = value;
+                    }
+                    else if (tag.SequenceEqual("term"u8) && Term.IsEmpty)
+                    {
+                        Term = value;
+                    }
+                    else if (tag.SequenceEqual("content"u8) && Content.IsEmpty)
+                    {
+                        Content = value;
+                    }
+                }
+                else if (!ClickId && equals > 0)
+                {
+                    foreach (var id in ClickIds)
+                    {
+                        if (name.SequenceEqual(id))
+                        {
+                            ClickId = true;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
 
-    private sealed record Origin(byte[]? ReferrerHost, byte[]? Source, byte[] Channel);
+        public ReadOnlySpan<byte> Source { get; }
+
+        public ReadOnlySpan<byte> Medium { get; }
+
+        public ReadOnlySpan<byte> Campaign { get; }
+
+        public ReadOnlySpan<byte> Term { get; }
+
+        public ReadOnlySpan<byte> Content { get; }
+
+        public bool ClickId { get; }
+    }
 }

@@ -9,6 +9,9 @@ public enum ColumnType
     Integer,
     Boolean,
     Json,
+
+    /// <summary>Only in the hot table (the visitor hash), never in <c>events</c>.</summary>
+    BigInt,
 }
 
 /// <summary>One column of the table <c>events</c>: its name (a contract, see DESIGN.md) and type.</summary>
@@ -22,6 +25,7 @@ public readonly record struct EventColumn(string Name, ColumnType Type)
         ColumnType.Integer => "INTEGER",
         ColumnType.Boolean => "BOOLEAN",
         ColumnType.Json => "JSON",
+        ColumnType.BigInt => "BIGINT",
         _ => throw new ArgumentOutOfRangeException(nameof(Type)),
     };
 }

@@ -10,6 +10,7 @@ using Weir.Core;
 using Weir.Core.Configuration;
 using Weir.Core.Sites;
 using Weir.Enrichment;
+using Weir.Enrichment.Visitors;
 using Weir.Lake;
 using Weir.Log;
 using Weir.Query.Sql;
@@ -143,14 +144,16 @@ public sealed class WeirServer : IAsyncDisposable
     public static LakeOptions LakeOptionsFor(WeirOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The cookieless visitor ids' daily salts live in the data folder; the loader's lanes share them.
+        var visitors = new VisitorIds(VisitorSalts.Open(options.DataDirectory));
         return new LakeOptions
         {
             DataDirectory = options.DataDirectory,
             DedupWindow = options.Lake.DedupWindow,
             FlushRows = options.Lake.FlushRows,
             FlushAge = options.Lake.FlushAge,
-            // Browser, device, bots, country, UTM tags and source from the raw request data (docs/enrichment.md).
-            Enricher = static () => new EventEnricher(EnrichmentData.Default),
+            // Visitor id, browser, device, bots, country, UTM tags and source from the raw request data (docs/enrichment.md).
+            Enricher = () => new EventEnricher(EnrichmentData.Default, visitors),
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Weir.Core.Events;
+using Weir.Enrichment.Visitors;
 using Weir.Lake;
 using Weir.Log;
 
@@ -20,11 +21,12 @@ public sealed class LoaderEnrichmentTests
     {
         using var temp = new TempDirectory();
         await using var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(temp.Path, "log") });
+        var visitors = new VisitorIds(VisitorSalts.Open(temp.Path));
         await using var lake = Lake.Lake.Open(new LakeOptions
         {
             DataDirectory = temp.Path,
             BackgroundMaintenance = false,
-            Enricher = () => new EventEnricher(EnrichmentData.Default),
+            Enricher = () => new EventEnricher(EnrichmentData.Default, visitors),
         }, log);
         lake.Start();
 
@@ -49,9 +51,16 @@ public sealed class LoaderEnrichmentTests
         Assert.Equal("Googlebot|2.1|Other|desktop|true|US|||||", rows["m-4"]);
         Assert.Equal("Chrome|120.0.0|Windows|desktop|false|US|||||", rows["m-5"]);
 
+        // One visitor id per (site, IP, user agent) and day: events 1 and 5 share theirs, the others differ.
+        var ids = VisitorIdsOf(lake);
+        Assert.All(ids.Values, id => Assert.Matches("^[0-9a-f]{16}$", id));
+        Assert.Equal(ids["m-1"], ids["m-5"]);
+        Assert.Equal(4, ids.Values.Distinct().Count());
+
         // Flushed to Parquet, the same; and no byte of an IP or a user agent is in the lake's files.
         await lake.FlushAsync();
         Assert.Equal(rows, Rows(lake));
+        Assert.Equal(ids, VisitorIdsOf(lake));
         foreach (var file in Directory.GetFiles(Path.Combine(temp.Path, "lake"), "*.parquet", SearchOption.AllDirectories))
         {
             var bytes = await File.ReadAllBytesAsync(file);
@@ -60,12 +69,16 @@ public sealed class LoaderEnrichmentTests
         }
     }
 
-    private static Dictionary<string, string> Rows(Lake.Lake lake)
+    private static Dictionary<string, string> Rows(Lake.Lake lake) => Strings(lake,
+        "SELECT message_id, concat_ws('|', browser, coalesce(browser_version, ''), os, device_type, CAST(is_bot AS VARCHAR), coalesce(country, ''), " +
+        "coalesce(referrer_host, ''), coalesce(source, ''), coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, '')) FROM events");
+
+    private static Dictionary<string, string> VisitorIdsOf(Lake.Lake lake) => Strings(lake, "SELECT message_id, visitor_id FROM events");
+
+    private static Dictionary<string, string> Strings(Lake.Lake lake, string sql)
     {
         using var connection = lake.Connect();
-        using var result = connection.Query(
-            "SELECT message_id, concat_ws('|', browser, coalesce(browser_version, ''), os, device_type, CAST(is_bot AS VARCHAR), coalesce(country, ''), " +
-            "coalesce(referrer_host, ''), coalesce(source, ''), coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, '')) FROM events");
+        using var result = connection.Query(sql);
         var rows = new Dictionary<string, string>(StringComparer.Ordinal);
         while (result.NextChunk() is { } chunk)
         {

@@ -3,29 +3,33 @@ using Weir.DuckDb;
 namespace Weir.Lake.Hot;
 
 /// <summary>
-/// Appends decoded records to the hot table through one <see cref="DuckDbAppender"/>. The mapping from the column
-/// contract (<see cref="EventColumns.All"/>) to record fields is worked out once, here, and checked against the
-/// appender's columns, so a contract column with no source, or an appender on another table, fails at start-up rather
-/// than on the first row. Appending a row allocates nothing.
+/// Appends decoded records to the hot table through one <see cref="DuckDbAppender"/>. The mapping from the hot table's
+/// columns (<see cref="HotTable.StoredColumns"/>) to record fields is worked out once, here, and checked against the
+/// appender's columns, so a column with no source, or an appender on another table, fails at start-up rather than on
+/// the first row. Appending a row allocates nothing.
 /// </summary>
 /// <remarks>
 /// Record fields go to the columns of the same name; the enrichment columns come from the
 /// <see cref="IHotRowEnricher"/> (NULL without one); <c>ip</c> and <c>user_agent</c> have no column and are never
 /// written. The writer does not flush: the loader decides when rows are handed to DuckDB (and when the log may
-/// forget them), through the appender it owns.
+/// forget them), through the appender it owns, after <see cref="HotDimensions.Publish"/>.
 /// </remarks>
 public sealed class HotRowWriter
 {
     private readonly DuckDbAppender _appender;
     private readonly IHotRowEnricher? _enricher;
-    private readonly HotEnrichment _enrichment = new();
+    private readonly HotEnrichment _enrichment;
     private readonly Source[] _plan;
 
-    public HotRowWriter(DuckDbAppender appender, IHotRowEnricher? enricher = null)
+    /// <param name="appender">An appender on <see cref="HotTable.Name"/>.</param>
+    /// <param name="dimensions">The interned enrichment values of the appender's database, shared by its writers.</param>
+    /// <param name="enricher">Fills the enrichment columns; none leaves them NULL.</param>
+    public HotRowWriter(DuckDbAppender appender, HotDimensions dimensions, IHotRowEnricher? enricher = null)
     {
         ArgumentNullException.ThrowIfNull(appender);
         _appender = appender;
         _enricher = enricher;
+        _enrichment = new HotEnrichment(dimensions);
         _plan = BuildPlan(appender);
     }
 
@@ -67,8 +71,11 @@ public sealed class HotRowWriter
                 case SourceKind.EnrichmentText:
                     row = enrichment.TryGet(source.Index, out var text) ? row.AppendUtf8(text) : row.AppendNull();
                     break;
+                case SourceKind.Dimension:
+                    row = enrichment.Entry(source.Index) is { } entry ? row.Append(entry.Id) : row.AppendNull();
+                    break;
                 default:
-                    row = enrichment.IsBot is { } isBot ? row.Append(isBot) : row.AppendNull();
+                    row = enrichment.VisitorHash is { } hash ? row.Append(unchecked((long)hash)) : row.AppendNull();
                     break;
             }
         }
@@ -79,7 +86,7 @@ public sealed class HotRowWriter
 
     private static Source[] BuildPlan(DuckDbAppender appender)
     {
-        var columns = EventColumns.All;
+        var columns = HotTable.StoredColumns;
         if (appender.ColumnCount != columns.Count + 1)
         {
             throw new InvalidOperationException(
@@ -96,6 +103,7 @@ public sealed class HotRowWriter
                 ColumnType.TimestampTz => DuckDbType.TimestampTz,
                 ColumnType.Integer => DuckDbType.Integer,
                 ColumnType.Boolean => DuckDbType.Boolean,
+                ColumnType.BigInt => DuckDbType.BigInt,
                 _ => DuckDbType.Varchar, // JSON is a VARCHAR with an alias.
             };
             CheckType(appender, c, column.Name, expected);
@@ -134,9 +142,15 @@ public sealed class HotRowWriter
             return new Source(SourceKind.EnrichmentText, enrichment);
         }
 
-        if (enrichment == HotEnrichment.TextCount && column.Type == ColumnType.Boolean)
+        var dimension = Array.IndexOf(HotDimensions.IdColumns, column.Name);
+        if (dimension >= 0 && column.Type == ColumnType.Integer)
         {
-            return new Source(SourceKind.EnrichmentBool, enrichment);
+            return new Source(SourceKind.Dimension, dimension);
+        }
+
+        if (column.Name == HotTable.VisitorHash && column.Type == ColumnType.BigInt)
+        {
+            return new Source(SourceKind.VisitorHash, 0);
         }
 
         throw new InvalidOperationException(
@@ -159,7 +173,8 @@ public sealed class HotRowWriter
         Time,
         Int32,
         EnrichmentText,
-        EnrichmentBool,
+        Dimension,
+        VisitorHash,
     }
 
     private readonly record struct Source(SourceKind Kind, int Index);

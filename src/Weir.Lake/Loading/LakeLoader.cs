@@ -71,12 +71,13 @@ internal sealed class LakeLoader : IDisposable
         _files = new PartitionFileWriter(lake.Layout);
         _connection = lake.Database.Connect();
         HotTable.Create(_connection);
+        var dimensions = HotDimensions.Open(_connection);
         _lanes = new LoadLane[lake.Options.LoaderThreads];
         for (var i = 0; i < _lanes.Length; i++)
         {
             // One lane works on the loader's thread; several each have their own, so that reading and de-duplicating
             // the next batch overlaps their work on this one.
-            _lanes[i] = new LoadLane(lake.Database, lake.Logger, _lanes.Length == 1 ? null : $"weir-loader-{i}", lake.Options.Enricher?.Invoke());
+            _lanes[i] = new LoadLane(lake.Database, dimensions, lake.Logger, _lanes.Length == 1 ? null : $"weir-loader-{i}", lake.Options.Enricher?.Invoke());
         }
 
         _dedup = new DedupWindow(lake.Layout.Root, lake.Options.DedupWindow);
@@ -87,6 +88,13 @@ internal sealed class LakeLoader : IDisposable
             // The catalog, not the checkpoint, says where to start: the checkpoint may lag it (a crash between the two)
             // and must never lead it (a lake folder deleted by hand starts again from the oldest record kept).
             log.RegisterConsumer(ConsumerName);
+            if (log.GetCheckpoint(ConsumerName) < Position && Position <= log.CommittedPosition)
+            {
+                // A crash after a catalog commit and before its checkpoint: catch the checkpoint up now, so the log may
+                // let go of what the files hold without waiting for the next flush.
+                log.Checkpoint(ConsumerName, Position);
+            }
+
             if (Position < log.StartPosition)
             {
                 LakeLog.RecordsOnlyInRawZone(lake.Logger, Position, log.StartPosition);
@@ -482,7 +490,7 @@ internal sealed class LakeLoader : IDisposable
             // partition that reads only its own row groups (DuckDB's zone maps skip the rest of the sorted table).
             _connection.Execute(
                 $"CREATE OR REPLACE TEMP TABLE {FlushTable} AS SELECT *, {EventsView.EventDateExpression} AS {Sql.Identifier(EventColumns.EventDate)} " +
-                $"FROM {Sql.Identifier(HotTable.Name)} ORDER BY {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)}, \"timestamp\"");
+                $"FROM {Sql.Identifier(HotTable.RowsView)} ORDER BY {Sql.Identifier(EventColumns.SiteId)}, {Sql.Identifier(EventColumns.EventDate)}, \"timestamp\"");
         }
 
         try
@@ -493,7 +501,7 @@ internal sealed class LakeLoader : IDisposable
                 var source = sorted
                     ? $"(SELECT * FROM {FlushTable} WHERE {Sql.Identifier(EventColumns.SiteId)} = {Sql.Literal(partition.SiteId)} " +
                       $"AND {Sql.Identifier(EventColumns.EventDate)} = DATE '{partition.Date:yyyy-MM-dd}')"
-                    : Sql.Identifier(HotTable.Name);
+                    : Sql.Identifier(HotTable.RowsView);
                 var file = _files.Write(_connection, source, partition.SiteId, partition.Date, name, partition.Stats);
                 written.Add(file.ToCatalogFile(_lake.Layout.Relative(file.Path), start, end, now));
                 rows += file.Rows;

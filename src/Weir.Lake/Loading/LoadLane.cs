@@ -33,16 +33,18 @@ internal sealed class LoadLane : IDisposable
     private int _appended;
     private int _rejected;
     private readonly IHotRowEnricher? _enricher;
+    private readonly HotDimensions _dimensions;
     private Exception? _failure;
     private bool _busy;
 
-    public LoadLane(DuckDbDatabase database, ILogger logger, string? threadName, IHotRowEnricher? enricher)
+    public LoadLane(DuckDbDatabase database, HotDimensions dimensions, ILogger logger, string? threadName, IHotRowEnricher? enricher)
     {
         _logger = logger;
         _enricher = enricher;
+        _dimensions = dimensions;
         _connection = database.Connect();
         _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender, enricher);
+        _writer = new HotRowWriter(_appender, dimensions, enricher);
         if (threadName is not null)
         {
             _thread = new Thread(Work) { IsBackground = true, Name = threadName };
@@ -115,7 +117,7 @@ internal sealed class LoadLane : IDisposable
     public void Reattach()
     {
         _appender = HotTable.CreateAppender(_connection);
-        _writer = new HotRowWriter(_appender, _enricher);
+        _writer = new HotRowWriter(_appender, _dimensions, _enricher);
     }
 
     public void Dispose()
@@ -188,6 +190,8 @@ internal sealed class LoadLane : IDisposable
             }
             else
             {
+                // The values the rows' dimension ids stand for must be in their tables before the rows are visible.
+                _dimensions.Publish(_connection);
                 _appender.Flush();
             }
         }

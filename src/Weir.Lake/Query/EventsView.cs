@@ -46,7 +46,7 @@ public static class EventsView
         }
 
         sql.Append("SELECT ").Append(HotTable.SelectList).Append(", ").Append(EventDateExpression).Append(" AS ")
-            .Append(Sql.Identifier(EventColumns.EventDate)).Append(" FROM ").Append(Sql.Identifier(HotTable.Name))
+            .Append(Sql.Identifier(EventColumns.EventDate)).Append(" FROM ").Append(Sql.Identifier(HotTable.RowsView))
             .Append(" WHERE ").Append(Sql.Identifier(EventColumns.LogPosition)).Append(" >= ").Append(snapshot.Watermark);
         return sql.ToString();
     }

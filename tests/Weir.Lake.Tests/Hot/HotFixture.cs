@@ -15,7 +15,8 @@ internal sealed class HotFixture : IDisposable
         Connection = Database.Connect();
         HotTable.Create(Connection);
         Appender = HotTable.CreateAppender(Connection);
-        Writer = new HotRowWriter(Appender, enricher);
+        Dimensions = HotDimensions.Open(Connection);
+        Writer = new HotRowWriter(Appender, Dimensions, enricher);
     }
 
     public DuckDbDatabase Database { get; }
@@ -23,6 +24,8 @@ internal sealed class HotFixture : IDisposable
     public DuckDbConnection Connection { get; }
 
     public DuckDbAppender Appender { get; }
+
+    public HotDimensions Dimensions { get; }
 
     public RecordDecoder Decoder { get; } = new();
 
@@ -42,18 +45,25 @@ internal sealed class HotFixture : IDisposable
 
     public string? Load(string record, long position) => Load(Encoding.UTF8.GetBytes(record), position);
 
+    /// <summary>Publishes the interned enrichment values and hands the appended rows to DuckDB, as a lane does.</summary>
+    public void Flush()
+    {
+        Dimensions.Publish(Connection);
+        Appender.Flush();
+    }
+
     public long Count()
     {
-        Appender.Flush();
+        Flush();
         return (long)Connection.ExecuteScalar($"SELECT count(*) FROM {HotTable.Name}")!;
     }
 
-    /// <summary>Every row (the contract's columns, then log_position) by column name, in log order.</summary>
+    /// <summary>Every row (the contract's columns, then log_position) by column name, in log order, as readers see them.</summary>
     public List<Dictionary<string, object?>> Rows(string where = "true")
     {
-        Appender.Flush();
+        Flush();
         using var result = Connection.Query(
-            $"SELECT {HotTable.SelectList}, log_position FROM {HotTable.Name} WHERE {where} ORDER BY log_position");
+            $"SELECT {HotTable.SelectList}, log_position FROM {HotTable.RowsView} WHERE {where} ORDER BY log_position");
         var rows = new List<Dictionary<string, object?>>();
         while (result.NextChunk() is { } chunk)
         {
@@ -77,7 +87,7 @@ internal sealed class HotFixture : IDisposable
 
     public object? Scalar(string sql)
     {
-        Appender.Flush();
+        Flush();
         return Connection.ExecuteScalar(sql);
     }
 

@@ -201,7 +201,9 @@ public sealed class HotRowWriterTests(ITestOutputHelper output) : IDisposable
 
         var rows = db.Rows();
         Assert.Equal(["msg-000000-0192f1e2-7c3a-7b4d-9e8f-a1b2c3d4e5f6", "bot", "after"], rows.Select(r => (string)r["message_id"]!));
-        Assert.Equal("v-203.0.113.97", rows[0]["visitor_id"]);
+        Assert.Equal("000000000000370c", rows[0]["visitor_id"]); // '7' is 0x37, and "203.0.113.97" has 12 bytes
+        Assert.Equal("search.example", rows[0]["referrer_host"]);
+        Assert.Equal("Search Example", rows[0]["source"]);
         Assert.Equal("Firefox", rows[0]["browser"]);
         Assert.Equal(false, rows[0]["is_bot"]);
         Assert.Null(rows[0]["country"]);
@@ -215,13 +217,13 @@ public sealed class HotRowWriterTests(ITestOutputHelper output) : IDisposable
     {
         _db.Connection.Execute("CREATE TABLE other(a VARCHAR, b BIGINT)");
         using var appender = _db.Connection.CreateAppender("other");
-        var error = Assert.Throws<InvalidOperationException>(() => new HotRowWriter(appender));
+        var error = Assert.Throws<InvalidOperationException>(() => new HotRowWriter(appender, _db.Dimensions));
         Assert.Contains(HotTable.Name, error.Message, StringComparison.Ordinal);
 
-        _db.Connection.Execute($"CREATE TABLE shifted AS SELECT {HotTable.SelectList}, 0::BIGINT AS log_position FROM {HotTable.Name} LIMIT 0");
+        _db.Connection.Execute($"CREATE TABLE shifted AS SELECT * FROM {HotTable.Name} LIMIT 0");
         _db.Connection.Execute("ALTER TABLE shifted ALTER \"screen_width\" TYPE VARCHAR");
         using var shifted = _db.Connection.CreateAppender("shifted");
-        var typeError = Assert.Throws<InvalidOperationException>(() => new HotRowWriter(shifted));
+        var typeError = Assert.Throws<InvalidOperationException>(() => new HotRowWriter(shifted, _db.Dimensions));
         Assert.Contains("screen_width", typeError.Message, StringComparison.Ordinal);
     }
 
@@ -281,21 +283,19 @@ public sealed class HotRowWriterTests(ITestOutputHelper output) : IDisposable
 
             if (record.Has(RecordField.Ip))
             {
-                Span<byte> id = stackalloc byte[64];
-                "v-"u8.CopyTo(id);
+                // The IP's last byte and its length: enough to see the hash reach the row, with its leading zeros.
                 var ip = record.GetUtf8(RecordField.Ip);
-                ip.CopyTo(id[2..]);
-                columns.Set(EnrichmentColumn.VisitorId, id[..(2 + ip.Length)]);
-            }
-
-            if (agent.IndexOf("Firefox"u8) >= 0)
-            {
-                columns.Set(EnrichmentColumn.Browser, "Firefox"u8);
+                columns.VisitorHash = ((ulong)ip[^1] << 8) | (uint)ip.Length;
             }
 
             if (!agent.IsEmpty)
             {
-                columns.IsBot = agent.IndexOf("bot"u8) >= 0;
+                columns.Agent = columns.Dimensions.Agent(agent.IndexOf("Firefox"u8) >= 0 ? "Firefox" : null, null, null, null, null, agent.IndexOf("bot"u8) >= 0);
+            }
+
+            if (record.Has(RecordField.Referrer))
+            {
+                columns.Origin = columns.Dimensions.Origin("search.example", "Search Example");
             }
         }
     }

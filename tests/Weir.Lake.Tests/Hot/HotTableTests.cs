@@ -10,10 +10,34 @@ public sealed class HotTableTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     [Fact]
-    public void Hot_table_has_every_contract_column_in_order_then_log_position()
+    public void Hot_rows_have_every_contract_column_in_order_then_log_position()
+    {
+        var columns = ColumnsOf(HotTable.RowsView);
+        // JSON is a VARCHAR with an alias, which a view's column shows as the plain type.
+        var expected = EventColumns.All.Select(c => (c.Name, c.SqlType switch { "TIMESTAMPTZ" => "TIMESTAMP WITH TIME ZONE", "JSON" => "JSON", _ => c.SqlType }))
+            .Append((EventColumns.LogPosition, "BIGINT"))
+            .ToList();
+        Assert.Equal(expected, columns.Select(c => (c.Name, c.Type)).ToList());
+    }
+
+    [Fact]
+    public void The_table_stores_the_enrichment_as_dimension_ids_and_a_visitor_hash()
+    {
+        var columns = ColumnsOf(HotTable.Name);
+        Assert.Equal(HotTable.ColumnCount, columns.Count);
+        Assert.Equal((EventColumns.LogPosition, "BIGINT", "NO"), columns[^1]);
+        Assert.Contains(("agent_id", "INTEGER", "YES"), columns);
+        Assert.Contains(("origin_id", "INTEGER", "YES"), columns);
+        Assert.Contains(("place_id", "INTEGER", "YES"), columns);
+        Assert.Contains(("visitor_hash", "BIGINT", "YES"), columns);
+        string[] derived = ["visitor_id", "browser", "browser_version", "os", "os_version", "device_type", "is_bot", "referrer_host", "source", "country", "region", "city"];
+        Assert.DoesNotContain(columns, c => derived.Contains(c.Name));
+    }
+
+    private List<(string Name, string Type, string Nullable)> ColumnsOf(string table)
     {
         using var result = _db.Connection.Query(
-            $"SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = '{HotTable.Name}' ORDER BY ordinal_position");
+            $"SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position");
         var columns = new List<(string Name, string Type, string Nullable)>();
         while (result.NextChunk() is { } chunk)
         {
@@ -26,11 +50,7 @@ public sealed class HotTableTests : IDisposable
             }
         }
 
-        var expected = EventColumns.All.Select(c => (c.Name, c.SqlType == "TIMESTAMPTZ" ? "TIMESTAMP WITH TIME ZONE" : c.SqlType, "YES"))
-            .Append((EventColumns.LogPosition, "BIGINT", "NO"))
-            .ToList();
-        Assert.Equal(expected, columns);
-        Assert.Equal(HotTable.ColumnCount, columns.Count);
+        return columns;
     }
 
     [Fact]
@@ -46,7 +66,7 @@ public sealed class HotTableTests : IDisposable
     public void Select_list_quotes_every_contract_column_and_selects_them_in_order()
     {
         Assert.Equal(string.Join(", ", EventColumns.All.Select(c => "\"" + c.Name + "\"")), HotTable.SelectList);
-        using var result = _db.Connection.Query($"SELECT {HotTable.SelectList} FROM {HotTable.Name}");
+        using var result = _db.Connection.Query($"SELECT {HotTable.SelectList} FROM {HotTable.RowsView}");
         Assert.Equal(EventColumns.All.Select(c => c.Name), result.ColumnNames);
     }
 

@@ -25,7 +25,7 @@ internal sealed class LakeTestBed : IDisposable
         Connection = Database.Connect();
         Connection.Execute("SET TimeZone = 'UTC'");
         HotTable.Create(Connection);
-        Connection.Execute($"CREATE TABLE source AS SELECT * EXCLUDE ({EventColumns.LogPosition}) FROM {HotTable.Name}");
+        Connection.Execute($"CREATE TABLE source AS SELECT * EXCLUDE ({EventColumns.LogPosition}) FROM {HotTable.RowsView}");
         Layout = new LakeLayout(_data.Path);
         Catalog = CatalogStore.Open(Layout.Root);
         Writer = new PartitionFileWriter(Layout);

@@ -19,7 +19,7 @@ public sealed class PartitionFileWriterTests : IDisposable
         _connection.Execute("SET TimeZone = 'UTC'");
         // A table with exactly the lake's columns, from the hot table's definition.
         HotTable.Create(_connection);
-        _connection.Execute($"CREATE TABLE source AS SELECT * EXCLUDE ({EventColumns.LogPosition}) FROM {HotTable.Name}");
+        _connection.Execute($"CREATE TABLE source AS SELECT * EXCLUDE ({EventColumns.LogPosition}) FROM {HotTable.RowsView}");
         _layout = new LakeLayout(_data.Path);
         _writer = new PartitionFileWriter(_layout);
     }
