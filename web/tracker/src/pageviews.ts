@@ -1,0 +1,66 @@
+// Page views (load, History API, optionally hash changes) and the visible time spent on each page.
+import { createEvent, currentPage, on, type Page } from './events'
+import { enqueue, flush } from './transport'
+
+let countHash = false
+// The page the last page view was for, so the same URL is not counted twice and engagement names its page.
+let lastKey: string | undefined
+let page: Page
+let engagedMs = 0
+// When the current visible stretch began; 0 while the page is hidden.
+let visibleSince = 0
+
+const visible = (): boolean => document.visibilityState == 'visible'
+
+// One engagement event per page view and hide: {engaged_ms, path}, about the page it measured.
+const endEngagement = (): void => {
+  if (visibleSince) {
+    const at = Date.now()
+    engagedMs += at - visibleSince
+    visibleSince = at
+  }
+  if (engagedMs) {
+    enqueue(createEvent('track', 'engagement', { engaged_ms: engagedMs, path: page.path }, page))
+  }
+  engagedMs = 0
+}
+
+const pageview = (): void => {
+  const key = location.pathname + (countHash ? location.hash : '')
+  if (key == lastKey) {
+    return
+  }
+  // Before the first page view nothing is measured yet, so this sends nothing.
+  endEngagement()
+  lastKey = key
+  page = currentPage()
+  visibleSince = visible() ? Date.now() : 0
+  // The server names every page event "pageview".
+  enqueue(createEvent('page', '', {}, page))
+}
+
+export const trackPages = (hash: boolean): void => {
+  countHash = hash
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = history[method]
+    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      original.apply(this, args)
+      pageview()
+    }
+  }
+  on('popstate', pageview)
+  if (hash) {
+    on('hashchange', pageview)
+  }
+  // Browsers report leaving the page (navigation, closing the tab) as becoming hidden first: no pagehide needed.
+  on('visibilitychange', () => {
+    if (visible()) {
+      visibleSince = Date.now()
+    } else {
+      endEngagement()
+      visibleSince = 0
+      flush(true)
+    }
+  })
+  pageview()
+}
