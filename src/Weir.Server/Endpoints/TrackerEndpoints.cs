@@ -31,6 +31,8 @@ internal static class TrackerEndpoints
         headers.ETag = representation.ETag;
         headers.Vary = "Accept-Encoding";
         headers.XContentTypeOptions = "nosniff";
+        // Only for Subresource Integrity: a cross-origin script with integrity= must be fetched with CORS.
+        headers.AccessControlAllowOrigin = "*";
         if (Matches(request.Headers.IfNoneMatch, representation.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;

@@ -4,7 +4,7 @@ declare const WEIR_VERSION: string
 
 export type Properties = Record<string, unknown>
 
-/** What context.page says. The server takes the query from url; path is sent for the engagement event's sake. */
+/** What context.page says. The server takes the query from url; path is the route (with data-hash, with the hash). */
 export interface Page {
   url: string
   path: string
@@ -30,9 +30,12 @@ export interface WeirEvent {
   }
 }
 
+/** With data-hash, the hash is part of the path: hash-routed apps' routes are pages. */
+export const routing = { hash: false }
+
 export const currentPage = (): Page => ({
   url: location.href,
-  path: location.pathname,
+  path: location.pathname + (routing.hash ? location.hash : ''),
   title: document.title,
   referrer: document.referrer,
 })

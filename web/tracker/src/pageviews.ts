@@ -1,11 +1,9 @@
 // Page views (load, History API, optionally hash changes) and the visible time spent on each page.
-import { createEvent, currentPage, on, type Page } from './events'
+import { createEvent, currentPage, on, routing, type Page } from './events'
 import { enqueue, flush } from './transport'
 
-let countHash = false
-// The page the last page view was for, so the same URL is not counted twice and engagement names its page.
-let lastKey: string | undefined
-let page: Page
+// The last page view's page: the same path is not counted twice in a row, and engagement names its page.
+let page: Page | undefined
 let engagedMs = 0
 // When the current visible stretch began; 0 while the page is hidden.
 let visibleSince = 0
@@ -20,27 +18,26 @@ const endEngagement = (): void => {
     visibleSince = at
   }
   if (engagedMs) {
-    enqueue(createEvent('track', 'engagement', { engaged_ms: engagedMs, path: page.path }, page))
+    enqueue(createEvent('track', 'engagement', { engaged_ms: engagedMs, path: page!.path }, page))
   }
   engagedMs = 0
 }
 
 const pageview = (): void => {
-  const key = location.pathname + (countHash ? location.hash : '')
-  if (key == lastKey) {
+  const next = currentPage()
+  if (page && next.path == page.path) {
     return
   }
   // Before the first page view nothing is measured yet, so this sends nothing.
   endEngagement()
-  lastKey = key
-  page = currentPage()
+  page = next
   visibleSince = visible() ? Date.now() : 0
   // The server names every page event "pageview".
   enqueue(createEvent('page', '', {}, page))
 }
 
 export const trackPages = (hash: boolean): void => {
-  countHash = hash
+  routing.hash = hash
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method]
     history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
