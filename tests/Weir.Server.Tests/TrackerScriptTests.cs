@@ -166,6 +166,8 @@ public sealed class TrackerScriptTests : IAsyncLifetime
         using var response = await _server.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("Origin", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Readable by the page, so the tracker takes the 403 as final instead of retrying it as a network error.
+        Assert.Equal("https://evil.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Empty(_server.LogRecords());
     }
 }
