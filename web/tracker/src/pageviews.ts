@@ -4,23 +4,20 @@ import { enqueue, flush } from './transport'
 
 // The last page view's page: the same path is not counted twice in a row, and engagement names its page.
 let page: Page | undefined
-let engagedMs = 0
 // When the current visible stretch began; 0 while the page is hidden.
 let visibleSince = 0
 
 const visible = (): boolean => document.visibilityState == 'visible'
 
-// One engagement event per page view and hide: {engaged_ms, path}, about the page it measured.
+// Ends the current visible stretch with an engagement event {engaged_ms, path} about the page it measured.
 const endEngagement = (): void => {
   if (visibleSince) {
     const at = Date.now()
-    engagedMs += at - visibleSince
+    if (at > visibleSince) {
+      enqueue(createEvent('track', 'engagement', { engaged_ms: at - visibleSince, path: page!.path }, page))
+    }
     visibleSince = at
   }
-  if (engagedMs) {
-    enqueue(createEvent('track', 'engagement', { engaged_ms: engagedMs, path: page!.path }, page))
-  }
-  engagedMs = 0
 }
 
 const pageview = (): void => {
