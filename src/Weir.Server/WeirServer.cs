@@ -20,6 +20,7 @@ using Weir.Server.Endpoints;
 using Weir.Server.Ingest;
 using Weir.Server.Metrics;
 using Weir.Server.Query;
+using Weir.Server.Tracker;
 using ServerLog = Weir.Server.Logging.Log;
 
 namespace Weir.Server;
@@ -102,6 +103,8 @@ public sealed class WeirServer : IAsyncDisposable
 
         _app.MapHealthEndpoints();
         _app.MapIngestEndpoints(_ingest);
+        // Loaded and compressed here, once: a build without the script fails at start, not on the first request.
+        _app.MapTrackerEndpoints(TrackerScript.Embedded);
         _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);

@@ -1,4 +1,5 @@
 using System.Text;
+using Weir.Core.Events;
 using Weir.Ingest.Segment;
 using static Weir.Ingest.Tests.Ingest;
 
@@ -26,6 +27,24 @@ public class IdentityTests
             var millis = ((long)bytes[0] << 40) | ((long)bytes[1] << 32) | ((long)bytes[2] << 24) | ((long)bytes[3] << 16) | ((long)bytes[4] << 8) | bytes[5];
             Assert.Equal(Received.ToUnixTimeMilliseconds(), millis);
         }
+    }
+
+    [Fact]
+    public void Only_weir_s_own_tracker_may_send_events_without_a_user_or_anonymous_id()
+    {
+        var body = J("{'batch':[{'type':'page','context':{'page':{'url':'https://shop.example/a'}}},{'type':'track','event':'Signup'}]}");
+
+        var (segment, segmentSink) = Run(SegmentCall.Batch, body);
+        Assert.Equal(0, segment.Accepted);
+        Assert.Equal(["batch[0].userId", "batch[1].userId"], segment.Errors.Select(e => e.Field));
+        Assert.Empty(segmentSink.Events);
+
+        var (tracker, trackerSink) = Run(SegmentCall.Batch, body, Context() with { Protocol = EventProtocol.Tracker });
+        Assert.Equal(2, tracker.Accepted);
+        Assert.Empty(tracker.Errors);
+        Assert.All(trackerSink.Events, e => Assert.Null(e.AnonymousId));
+        Assert.All(trackerSink.Events, e => Assert.Equal(EventProtocol.Tracker, e.Protocol));
+        Assert.Equal("/a", trackerSink.Events[0].Path);
     }
 
     [Fact]

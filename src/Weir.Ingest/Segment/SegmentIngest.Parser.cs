@@ -33,17 +33,20 @@ public sealed partial class SegmentIngest
         private readonly IngestOptions _options;
         private readonly IngestScratch _scratch;
         private readonly ReadOnlySpan<byte> _body;
+        private readonly bool _idRequired;
         private List<IngestError>? _errors;
         private int _accepted;
         private DateTimeOffset? _batchSentAt;
         private Captured _batchContext;
         private ReadOnlySpan<byte> _writeKey;
 
-        public Parser(IngestOptions options, IngestScratch scratch, ReadOnlySpan<byte> body)
+        public Parser(IngestOptions options, IngestScratch scratch, ReadOnlySpan<byte> body, EventProtocol protocol)
         {
             _options = options;
             _scratch = scratch;
             _body = body;
+            // Weir's own tracker keeps no ids in the browser: the loader's cookieless visitor_id stands in, as for the pixel.
+            _idRequired = protocol != EventProtocol.Tracker;
         }
 
         public IngestResult ParseSingle<TSink>(EventType type, in IngestContext context, ref TSink sink)
@@ -345,7 +348,7 @@ public sealed partial class SegmentIngest
                     return Missing(index, "groupId", "is required for group.");
             }
 
-            if (fields.UserId.IsEmpty && fields.AnonymousId.IsEmpty)
+            if (_idRequired && fields.UserId.IsEmpty && fields.AnonymousId.IsEmpty)
             {
                 return Missing(index, "userId", "or anonymousId is required.");
             }

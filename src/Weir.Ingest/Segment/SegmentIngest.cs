@@ -69,7 +69,7 @@ public sealed partial class SegmentIngest
         {
             scratch.ReserveArena(body.Length);
             scratch.ResetWriters();
-            var parser = new Parser(Options, scratch, body);
+            var parser = new Parser(Options, scratch, body, context.Protocol);
             return call == SegmentCall.Batch
                 ? parser.ParseBatch(in context, ref sink)
                 : parser.ParseSingle(call.ToEventType()!.Value, in context, ref sink);

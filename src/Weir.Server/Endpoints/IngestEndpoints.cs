@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Weir.Core.Events;
 using Weir.Ingest.Segment;
 using Weir.Server.Ingest;
 
@@ -8,7 +9,8 @@ namespace Weir.Server.Endpoints;
 
 /// <summary>
 /// Ingest routes: <c>POST /v1/{track,page,screen,identify,group,alias,batch}</c> (Segment's HTTP Tracking API, and
-/// <c>/v1/import</c> as Segment's alias of batch), their CORS preflights, and <c>GET /p.gif</c>.
+/// <c>/v1/import</c> as Segment's alias of batch), their CORS preflights, <c>GET /p.gif</c>, and <c>POST /api/t</c>, the
+/// browser tracker's Segment batches (text/plain, so browsers send them without a preflight).
 /// </summary>
 /// <remarks>
 /// The routes are plain <see cref="RequestDelegate"/>s: no parameter binding, no generated request delegate, no
@@ -27,6 +29,7 @@ internal static class IngestEndpoints
         });
         endpoints.MapMethods("/v1/{call}", [HttpMethods.Options], IngestCors.Preflight);
         endpoints.MapGet("/p.gif", new RequestDelegate(handler.HandlePixelAsync));
+        endpoints.MapPost("/api/t", http => handler.HandleSegmentAsync(http, SegmentCall.Batch, EventProtocol.Tracker));
     }
 
     private static bool TryAlias(string? call, out SegmentCall parsed)

@@ -6,7 +6,7 @@ namespace Weir.Server.Ingest;
 /// <summary>
 /// Cross-origin rules for ingest. A preflight carries no write key, so it is answered for any origin; the real
 /// request is then refused (403) when its site lists allowed origins and the request's origin is not one of them.
-/// Responses name the request's origin (never a wildcard) and vary on it.
+/// Responses, refusals included, name the request's origin (never a wildcard) and vary on it.
 /// </summary>
 internal static class IngestCors
 {
@@ -34,15 +34,12 @@ internal static class IngestCors
             return true; // not a browser's cross-origin request: SDKs, servers, curl
         }
 
+        // Also on the refusal: a browser script then reads the 403 as final, instead of as a network error that
+        // weir.js would keep retrying. The answer says no more than that the origin is refused.
         var value = origin.ToString();
-        if (site.AllowedOrigins.Count > 0 && !Contains(site.AllowedOrigins, value))
-        {
-            return false;
-        }
-
         http.Response.Headers.AccessControlAllowOrigin = value;
         http.Response.Headers.Vary = "Origin";
-        return true;
+        return site.AllowedOrigins.Count == 0 || Contains(site.AllowedOrigins, value);
     }
 
     private static bool Contains(IReadOnlyList<string> origins, string origin)

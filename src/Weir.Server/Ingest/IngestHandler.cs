@@ -66,13 +66,16 @@ internal sealed class IngestHandler : IDisposable
 
     public IngestMetrics Metrics { get; }
 
-    /// <summary>POST /v1/{call}: the Segment HTTP Tracking API.</summary>
+    /// <summary>
+    /// POST /v1/{call}: the Segment HTTP Tracking API; also POST /api/t, the browser tracker's batches, which are
+    /// recorded with <paramref name="protocol"/> <see cref="EventProtocol.Tracker"/>.
+    /// </summary>
     /// <remarks>
     /// One state machine for the whole request: the body is read from Kestrel's <c>PipeReader</c>, the records are
     /// appended and awaited here (no nested async helpers, each of which would box its own state machine), and the
     /// answer is written with its <c>Content-Length</c> and left to Kestrel to send with the headers in one write.
     /// </remarks>
-    public async Task HandleSegmentAsync(HttpContext http, SegmentCall call)
+    public async Task HandleSegmentAsync(HttpContext http, SegmentCall call, EventProtocol protocol = EventProtocol.Segment)
     {
         var started = _time.GetTimestamp();
         var request = http.Request;
@@ -115,14 +118,14 @@ internal sealed class IngestHandler : IDisposable
                 SiteId = site.Id,
                 UserAgent = request.Headers.UserAgent,
                 Ip = http.Connection.RemoteIpAddress?.ToString(),
-                Protocol = EventProtocol.Segment,
+                Protocol = protocol,
             };
             result = _segment.Parse(call, body.Span, in context, batch);
         }
 
         try
         {
-            CountRejections(result);
+            CountRejections(result, protocol);
             if (batch.Count > 0)
             {
                 (string Reason, string Message)? failure;
@@ -138,13 +141,13 @@ internal sealed class IngestHandler : IDisposable
 
                 if (failure is { } refused)
                 {
-                    Metrics.EventsRejected.Add(batch.Count, new KeyValuePair<string, object?>("reason", refused.Reason), new KeyValuePair<string, object?>("protocol", "segment"));
+                    Metrics.EventsRejected.Add(batch.Count, new KeyValuePair<string, object?>("reason", refused.Reason), new KeyValuePair<string, object?>("protocol", protocol.Name()));
                     Refuse(http, StatusCodes.Status503ServiceUnavailable, refused.Reason, refused.Message, field: null);
                     return;
                 }
             }
 
-            Metrics.EventsAccepted.Add(batch.Count, new KeyValuePair<string, object?>("protocol", "segment"));
+            Metrics.EventsAccepted.Add(batch.Count, new KeyValuePair<string, object?>("protocol", protocol.Name()));
             Metrics.AckLatency.Record(_time.GetElapsedTime(started).TotalMilliseconds);
             WriteResult(http, in result);
         }
@@ -311,11 +314,11 @@ internal sealed class IngestHandler : IDisposable
         }
     }
 
-    private void CountRejections(in IngestResult result)
+    private void CountRejections(in IngestResult result, EventProtocol protocol)
     {
         foreach (var error in result.Errors)
         {
-            Metrics.EventsRejected.Add(1, new KeyValuePair<string, object?>("reason", error.Code), new KeyValuePair<string, object?>("protocol", "segment"));
+            Metrics.EventsRejected.Add(1, new KeyValuePair<string, object?>("reason", error.Code), new KeyValuePair<string, object?>("protocol", protocol.Name()));
         }
 
         if (result.BodyError is { } body)
