@@ -101,6 +101,7 @@ public sealed class WeirServer : IAsyncDisposable
 
         _app.MapHealthEndpoints();
         _app.MapIngestEndpoints(_ingest);
+        _app.MapCompatEndpoints(_ingest);
         _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);

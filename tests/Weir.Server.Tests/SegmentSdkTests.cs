@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Weir.Server.Tests;
@@ -17,7 +16,7 @@ public sealed class SegmentSdkTests : IDisposable
         await using var server = await RunningServer.StartAsync(_data.Path);
         var key = await server.CreateSiteAsync();
 
-        var output = await RunNodeAsync("segment-node.mjs", server.Client.BaseAddress!.ToString().TrimEnd('/'), key, Events.ToString(System.Globalization.CultureInfo.InvariantCulture), "sdk");
+        var output = await NodeScripts.RunAsync("segment-node.mjs", server.Client.BaseAddress!.ToString().TrimEnd('/'), key, Events.ToString(System.Globalization.CultureInfo.InvariantCulture), "sdk");
         var summary = JsonDocument.Parse(output).RootElement;
         Assert.Empty(summary.GetProperty("errors").EnumerateArray());
         var sent = summary.GetProperty("sent").EnumerateArray().Select(e => e.GetString()!).ToList();
@@ -55,38 +54,5 @@ public sealed class SegmentSdkTests : IDisposable
         Assert.Equal("alias", alias.GetProperty("type").GetString());
         Assert.Equal("anon-5", alias.GetProperty("previous_id").GetString());
         Assert.Equal(Events / 6, records.Count(r => r.GetProperty("type").GetString() == "alias"));
-    }
-
-    private static async Task<string> RunNodeAsync(string script, params string[] arguments)
-    {
-        var sdk = Path.Combine(RepositoryRoot(), "tests", "sdk");
-        Assert.True(Directory.Exists(Path.Combine(sdk, "node_modules", "@segment")), $"run 'npm ci' in {sdk} first (./test.sh does)");
-        var start = new ProcessStartInfo("node") { WorkingDirectory = sdk, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await node.WaitForExitAsync(deadline.Token);
-        Assert.True(node.ExitCode == 0, $"node {script} exited {node.ExitCode}: {await stderr}");
-        return (await stdout).Trim();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Weir.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with Weir.slnx) is not above " + AppContext.BaseDirectory);
     }
 }
