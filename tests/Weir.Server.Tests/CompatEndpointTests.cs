@@ -34,6 +34,17 @@ public sealed class CompatEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_site_registered_with_www_receives_plausible_events_for_its_bare_domain()
+    {
+        await using var server = await RunningServer.StartAsync(_data.Path);
+        await server.CreateSiteAsync("www.blog.example");
+
+        var result = await SendAsync(server, Text(HttpMethod.Post, "/api/event", """{"n":"pageview","u":"https://blog.example/","d":"blog.example."}"""));
+        Assert.Equal(HttpStatusCode.Accepted, result.Status);
+        Assert.Equal(server.Server.Sites.All[0].Id, Assert.Single(server.LogRecords()).GetProperty("site_id").GetString());
+    }
+
+    [Fact]
     public async Task A_plausible_event_for_an_unknown_domain_or_a_refused_origin_is_refused_naming_why()
     {
         await using var server = await RunningServer.StartAsync(_data.Path);
