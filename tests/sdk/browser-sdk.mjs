@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 
 const [sdk, weir, writeKey] = process.argv.slice(2)
@@ -42,11 +43,21 @@ const entries = {
     analytics.track('Signup Clicked', { plan: 'pro', seats: 3 })`,
 }
 
-// The requests that carry events, per SDK: the script waits for two events' worth of answers.
+// The requests that carry events, per SDK: the script waits until two events were answered.
 const isEventRequest = {
   posthog: (p) => /^\/(e|i\/v0\/e|capture|batch)\/?$/.test(p),
   plausible: (p) => p === '/api/event',
   segment: (p) => /^\/v1\/[tpb]$/.test(p),
+}
+
+// posthog-js batches events (gzip-compressed, as text/plain); the other SDKs send one event per request.
+function eventsIn(request) {
+  if (sdk !== 'posthog') return 1
+  let body = request.postDataBuffer()
+  if (!body) return 0
+  if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body)
+  const json = JSON.parse(body.toString('utf8'))
+  return Array.isArray(json) ? json.length : Array.isArray(json.batch) ? json.batch.length : 1
 }
 
 if (!entries[sdk]) {
@@ -102,7 +113,7 @@ try {
     const p = new URL(url).pathname
     weirRequests.push({ method: response.request().method(), path: p, status: response.status() })
     if (response.status() >= 400) errors.push(`${response.request().method()} ${p}: ${response.status()} ${await response.text().catch(() => '')}`)
-    if (response.request().method() === 'POST' && isEventRequest[sdk](p)) eventAnswers++
+    if (response.request().method() === 'POST' && isEventRequest[sdk](p) && response.status() < 300) eventAnswers += eventsIn(response.request())
   })
 
   await page.route(`${origin}/**`, (route) => {
@@ -118,13 +129,12 @@ try {
   })
 
   await page.goto(pageUrl, { referer: referrer })
-  // posthog-js sends both events in one batch; the others send one request per event.
-  const wanted = sdk === 'posthog' ? 1 : 2
+  const wanted = 2
   const deadline = Date.now() + 30000
   while (eventAnswers < wanted && Date.now() < deadline) {
     await page.waitForEvent('response', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => {})
   }
-  if (eventAnswers < wanted) errors.push(`only ${eventAnswers} event request(s) answered within 30 s`)
+  if (eventAnswers < wanted) errors.push(`only ${eventAnswers} event(s) answered within 30 s`)
   await context.close()
 } finally {
   await browser.close()
