@@ -412,7 +412,7 @@ public sealed class PlausibleIngest
     {
         var reader = new Utf8JsonReader(revenue, ReaderOptions);
         reader.Read();
-        var amount = default(ReadOnlySpan<byte>);
+        decimal? amount = null;
         var currency = default(ReadOnlySpan<byte>);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -421,14 +421,15 @@ public sealed class PlausibleIngest
             reader.Read();
             if (isAmount)
             {
-                // The trackers send a number or a numeric string ("12.50"); the record keeps a number.
+                // The trackers send a number or a numeric string ("12.50"); the record keeps a number, written anew
+                // so that no string's text goes into the record as JSON.
                 var text = reader.TokenType is JsonTokenType.Number or JsonTokenType.String && !reader.ValueIsEscaped ? reader.ValueSpan : default;
-                if (text.IsEmpty || text.Length > 40 || !Utf8Parser.TryParse(text, out decimal _, out var used) || used != text.Length)
+                if (text.IsEmpty || text.Length > 40 || !Utf8Parser.TryParse(text, out decimal parsed, out var used) || used != text.Length)
                 {
                     return JsonFields.Invalid(-1, field + ".amount", "must be a number, or a string holding one.");
                 }
 
-                amount = text;
+                amount = parsed;
             }
             else if (isCurrency)
             {
@@ -444,7 +445,7 @@ public sealed class PlausibleIngest
             reader.Skip();
         }
 
-        if (amount.IsEmpty)
+        if (amount is not { } revenueAmount)
         {
             return JsonFields.Missing(-1, field + ".amount", "is required with revenue.");
         }
@@ -454,8 +455,7 @@ public sealed class PlausibleIngest
             return JsonFields.Missing(-1, field + ".currency", "is required with revenue.");
         }
 
-        value.WritePropertyName("revenue"u8);
-        value.WriteRawValue(amount, skipInputValidation: true);
+        value.WriteNumber("revenue"u8, revenueAmount);
         Span<byte> upper = stackalloc byte[3];
         for (var i = 0; i < 3; i++)
         {
