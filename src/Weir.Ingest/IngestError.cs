@@ -44,6 +44,15 @@ public enum IngestErrorKind
 
     /// <summary>The record sink refused a record, e.g. under backpressure (503).</summary>
     Unavailable,
+
+    /// <summary>No site has the domain an event names (Plausible's <c>domain</c>) (400).</summary>
+    UnknownDomain,
+
+    /// <summary>The site does not take events from the request's <c>Origin</c> (403).</summary>
+    OriginNotAllowed,
+
+    /// <summary>The site's write key sent more requests than its rate limit allows (429).</summary>
+    RateLimited,
 }
 
 /// <summary>
@@ -65,12 +74,17 @@ public sealed record IngestError(IngestErrorKind Kind, string? Field, string Mes
 /// <summary>The mapping from error kinds to HTTP status codes and stable codes.</summary>
 public static class IngestErrors
 {
-    /// <summary>400 for bad input, 413 for too large, 415 for media type or encoding, 503 when the sink refused.</summary>
+    /// <summary>
+    /// 400 for bad input, 403 for a refused origin, 413 for too large, 415 for media type or encoding, 429 past the rate
+    /// limit, 503 when the sink refused.
+    /// </summary>
     public static int StatusCode(IngestErrorKind kind) => kind switch
     {
         IngestErrorKind.EventTooLarge or IngestErrorKind.BodyTooLarge => 413,
         IngestErrorKind.UnsupportedMediaType or IngestErrorKind.UnsupportedEncoding => 415,
         IngestErrorKind.Unavailable => 503,
+        IngestErrorKind.OriginNotAllowed => 403,
+        IngestErrorKind.RateLimited => 429,
         _ => 400,
     };
 
@@ -91,6 +105,9 @@ public static class IngestErrors
         IngestErrorKind.UnsupportedEncoding => "unsupported_encoding",
         IngestErrorKind.CorruptEncoding => "corrupt_encoding",
         IngestErrorKind.Unavailable => "unavailable",
+        IngestErrorKind.UnknownDomain => "unknown_domain",
+        IngestErrorKind.OriginNotAllowed => "origin_not_allowed",
+        IngestErrorKind.RateLimited => "rate_limited",
         _ => "unknown",
     };
 }

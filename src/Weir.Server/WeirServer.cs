@@ -105,6 +105,7 @@ public sealed class WeirServer : IAsyncDisposable
         _app.MapIngestEndpoints(_ingest);
         // Loaded and compressed here, once: a build without the script fails at start, not on the first request.
         _app.MapTrackerEndpoints(TrackerScript.Embedded);
+        _app.MapCompatEndpoints(_ingest);
         _app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         var api = _app.MapAdminApi(AdminToken);
         api.MapSiteEndpoints(Sites);

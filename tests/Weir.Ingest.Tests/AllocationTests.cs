@@ -63,6 +63,80 @@ public class AllocationTests(ITestOutputHelper output)
         Assert.InRange(perCall, 1, 64);
     }
 
+    private static readonly byte[] PosthogBatchBody = Encoding.UTF8.GetBytes(
+        "{\"api_key\":\"phc_1\",\"batch\":[" + string.Join(',', Enumerable.Range(0, 100).Select(i => J($$$"""
+            {'event':'$pageview','uuid':'u-{{{i}}}','timestamp':'2024-05-01T11:59:58.123Z','properties':{'distinct_id':'dev-{{{i}}}',
+             '$device_id':'dev-{{{i}}}','$is_identified':false,'$current_url':'https://shop.example/p/{{{i}}}?x=1','$pathname':'/p/{{{i}}}',
+             '$referrer':'$direct','title':'Product','$screen_width':1280,'$screen_height':720,'$lib':'web','$lib_version':'1.455.2',
+             '$browser_language':'en-US','token':'phc_1'}}
+            """))) + "],\"sent_at\":\"2024-05-01T12:00:00.000Z\"}");
+
+    private static readonly byte[] PlausibleBody = Encoding.UTF8.GetBytes(J(
+        "{'n':'Signup','u':'https://shop.example/pricing?x=1','d':'shop.example','r':'https://search.example/','p':{'plan':'pro','seats':3},'v':36}"));
+
+    [Fact]
+    public void A_posthog_batch_of_a_hundred_allocates_nothing_per_event()
+    {
+        var posthog = new Posthog.PosthogIngest();
+        var perCall = MeasureAny(() =>
+        {
+            var sink = new CountingSink();
+            var context = Context();
+            posthog.Parse(PosthogBatchBody, in context, ref sink);
+            return sink.Count;
+        }, 500, out var perSecond, out var events);
+        output.WriteLine($"posthog batch of 100 ({PosthogBatchBody.Length} B): {perCall:F1} B allocated per batch, {perSecond:N0} events/s on one thread");
+        Assert.Equal(500 * 100, events);
+        Assert.InRange(perCall, 0, 8);
+    }
+
+    [Fact]
+    public void A_plausible_event_allocates_nothing()
+    {
+        var plausible = new Plausible.PlausibleIngest();
+        var perCall = MeasureAny(() =>
+        {
+            var sink = new CountingSink();
+            var sites = new OneSite();
+            var context = Context();
+            plausible.Parse(PlausibleBody, in context, ref sites, ref sink);
+            return sink.Count;
+        }, 20_000, out var perSecond, out var events);
+        output.WriteLine($"plausible event ({PlausibleBody.Length} B): {perCall:F1} B allocated per event, {perSecond:N0} events/s on one thread");
+        Assert.Equal(20_000, events);
+        Assert.InRange(perCall, 0, 8);
+    }
+
+    private struct OneSite : Plausible.IDomainResolver
+    {
+        public readonly string? Resolve(scoped ReadOnlySpan<char> domain, out IngestError? refusal)
+        {
+            refusal = null;
+            return "site-1";
+        }
+    }
+
+    private static double MeasureAny(Func<int> parse, int iterations, out double eventsPerSecond, out int events)
+    {
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 600)
+        {
+            parse();
+        }
+
+        events = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++)
+        {
+            events += parse();
+        }
+
+        watch.Stop();
+        eventsPerSecond = events / watch.Elapsed.TotalSeconds;
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)iterations;
+    }
+
     private static double Measure(SegmentCall call, byte[] body, int iterations, out double eventsPerSecond, out int events)
     {
         var ingest = Ingest.Segment;

@@ -62,6 +62,16 @@ public sealed class MalformedRequestTests : IDisposable
             h => { auth(h); h.TryAddWithoutValidation("X-Padding", new string('p', 64 * 1024)); }, HttpStatusCode.RequestHeaderFieldsTooLarge);
         yield return new("wrong method", HttpMethod.Get, "/v1/track", null, null, null, auth, HttpStatusCode.MethodNotAllowed);
         yield return new("unknown call", HttpMethod.Post, "/v1/purchase", ok, "application/json", null, auth, HttpStatusCode.NotFound);
+
+        // The compatibility endpoints (their field-by-field answers are in CompatEndpointTests).
+        var plausibleBad = Encoding.UTF8.GetBytes("{\"n\":\"pageview\",\"u\":\"https://shop.example/\",\"d\":\"shop.example\",\"p\":[1]}");
+        var posthogBad = Encoding.UTF8.GetBytes("{\"api_key\":\"" + writeKey + "\",\"batch\":[{\"event\":\"e\"}]}");
+        yield return new("plausible props not an object", HttpMethod.Post, "/api/event", plausibleBad, "text/plain", null, null, HttpStatusCode.BadRequest);
+        yield return new("plausible unknown domain", HttpMethod.Post, "/api/event", Encoding.UTF8.GetBytes("{\"n\":\"e\",\"u\":\"https://x.example/\",\"d\":\"x.example\"}"), "text/plain", null, null, HttpStatusCode.BadRequest);
+        yield return new("posthog event without distinct_id", HttpMethod.Post, "/batch/", posthogBad, "application/json", null, null, HttpStatusCode.BadRequest);
+        yield return new("posthog corrupt gzip-js", HttpMethod.Post, "/e/?compression=gzip-js", [0x1f, 0x8b, 8, 0, 1, 2, 3], "text/plain", null, null, HttpStatusCode.BadRequest);
+        yield return new("posthog gzip bomb", HttpMethod.Post, "/e/", Gzip(new byte[20 * 1024 * 1024]), "text/plain", null, null, HttpStatusCode.RequestEntityTooLarge);
+        yield return new("posthog unknown key", HttpMethod.Post, "/capture/", Encoding.UTF8.GetBytes("{\"api_key\":\"nope\",\"event\":\"e\",\"distinct_id\":\"d\"}"), "application/json", null, null, HttpStatusCode.Unauthorized);
     }
 
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, BadRequest bad)

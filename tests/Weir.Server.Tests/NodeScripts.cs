@@ -2,9 +2,10 @@ using System.Diagnostics;
 
 namespace Weir.Server.Tests;
 
-/// <summary>Runs the Node scripts in tests/sdk (other products' SDKs, headless Chromium) and returns their output.</summary>
+/// <summary>Runs the Node scripts in tests/sdk (other products' SDKs, the tracker in headless Chromium) against a running server.</summary>
 internal static class NodeScripts
 {
+    /// <summary>Runs <paramref name="script"/> with <paramref name="arguments"/>; fails the test on a non-zero exit. Returns stdout.</summary>
     public static async Task<string> RunAsync(string script, params string[] arguments)
     {
         var sdk = Path.Combine(RepositoryRoot(), "tests", "sdk");

@@ -55,6 +55,40 @@ public sealed class SiteStore
 
     public bool TryGetById(string id, out Site site) => _snapshot.ById.TryGetValue(id, out site!);
 
+    /// <summary>
+    /// Finds the site of a domain as trackers send it (Plausible's <c>domain</c>): case-insensitive, with or without a
+    /// leading <c>www.</c> on either side, and a trailing dot ignored. When two sites share a domain, the one created
+    /// first wins. Allocates nothing.
+    /// </summary>
+    public bool TryGetByDomain(ReadOnlySpan<char> domain, out Site site)
+    {
+        var key = DomainKey(domain);
+        if (key.IsEmpty)
+        {
+            site = null!;
+            return false;
+        }
+
+        return _snapshot.ByDomain.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out site!);
+    }
+
+    /// <summary>The part of a domain sites are matched on: trimmed, without a trailing dot or a leading <c>www.</c>.</summary>
+    internal static ReadOnlySpan<char> DomainKey(ReadOnlySpan<char> domain)
+    {
+        domain = domain.Trim();
+        if (domain.EndsWith('.'))
+        {
+            domain = domain[..^1];
+        }
+
+        if (domain.Length > 4 && domain.StartsWith("www.", StringComparison.OrdinalIgnoreCase))
+        {
+            domain = domain[4..];
+        }
+
+        return domain;
+    }
+
     /// <summary>Creates a site with a new id and write key, and saves the registry before returning it.</summary>
     /// <exception cref="SiteValidationException">A field is not valid; the exception names it.</exception>
     public Site Add(string? domain, string? timezone, IReadOnlyList<string>? allowedOrigins = null, int? retentionDays = null)
@@ -178,14 +212,17 @@ public sealed class SiteStore
             Sites = sites;
             var byKey = new Dictionary<string, Site>(StringComparer.Ordinal);
             var byId = new Dictionary<string, Site>(StringComparer.Ordinal);
+            var byDomain = new Dictionary<string, Site>(StringComparer.OrdinalIgnoreCase);
             foreach (var site in sites)
             {
                 byKey[site.WriteKey] = site;
                 byId[site.Id] = site;
+                byDomain.TryAdd(DomainKey(site.Domain).ToString(), site);
             }
 
             ByWriteKey = byKey.ToFrozenDictionary(StringComparer.Ordinal);
             ById = byId.ToFrozenDictionary(StringComparer.Ordinal);
+            ByDomain = byDomain.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         }
 
         public IReadOnlyList<Site> Sites { get; }
@@ -193,6 +230,8 @@ public sealed class SiteStore
         public FrozenDictionary<string, Site> ByWriteKey { get; }
 
         public FrozenDictionary<string, Site> ById { get; }
+
+        public FrozenDictionary<string, Site> ByDomain { get; }
     }
 }
 

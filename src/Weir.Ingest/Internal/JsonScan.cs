@@ -53,7 +53,8 @@ internal static class JsonScan
 
     /// <summary>
     /// Scans the object whose <see cref="JsonTokenType.StartObject"/> the reader is on, up to its end. The reader is
-    /// over <paramref name="source"/> (which the captured spans point into).
+    /// over <paramref name="source"/> (which the captured spans point into). <paramref name="outerLevels"/> counts the
+    /// levels above this value that the depth limit includes (a value nested in <c>properties</c> starts at 1).
     /// </summary>
     public static ScanError ScanObject(
         ref Utf8JsonReader reader,
@@ -61,8 +62,14 @@ internal static class JsonScan
         IngestOptions options,
         IngestScratch scratch,
         CaptureMode mode,
-        ref Captured captured)
+        ref Captured captured,
+        int outerLevels = 0)
     {
+        if (outerLevels + 1 > options.MaxDepth)
+        {
+            return ScanError.TooDeep;
+        }
+
         var baseDepth = reader.CurrentDepth;
         var start = (int)reader.TokenStartIndex;
         var keys = 0;
@@ -84,7 +91,7 @@ internal static class JsonScan
                     break;
                 case JsonTokenType.StartObject:
                 case JsonTokenType.StartArray:
-                    if (depth - baseDepth + 1 > options.MaxDepth)
+                    if (depth - baseDepth + 1 + outerLevels > options.MaxDepth)
                     {
                         return ScanError.TooDeep;
                     }

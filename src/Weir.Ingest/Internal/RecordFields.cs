@@ -33,6 +33,10 @@ internal ref struct RecordFields
 
     /// <summary>Raw JSON objects, copied as they are.</summary>
     public ReadOnlySpan<byte> Properties;
+
+    /// <summary>The properties have a top-level <c>$ip</c> key (PostHog's), which the record moves out like context's <c>ip</c>.</summary>
+    public bool PropertiesHasIp;
+
     public ReadOnlySpan<byte> Traits;
 
     /// <summary>The event's own context object and whether it has an <c>ip</c> key.</summary>

@@ -9,6 +9,22 @@ internal static class RecordWriter
 {
     private static readonly JsonReaderOptions ContextReaderOptions = new() { MaxDepth = IngestOptions.ReaderMaxDepth };
 
+    /// <summary>Writes the record into the scratch's record buffer and hands it to <paramref name="sink"/>; false when the sink refused it.</summary>
+    public static bool TryEmit<TSink>(
+        IngestScratch scratch,
+        IngestOptions options,
+        scoped ref RecordFields fields,
+        in IngestContext context,
+        ref TSink sink)
+        where TSink : IRecordSink, allows ref struct
+    {
+        var writer = scratch.RecordWriter;
+        scratch.Record.Clear();
+        writer.Reset(scratch.Record);
+        Write(writer, ref fields, in context, options, scratch);
+        return sink.TryWrite(scratch.Record.WrittenSpan);
+    }
+
     public static void Write(
         Utf8JsonWriter w,
         scoped ref RecordFields f,
@@ -128,7 +144,18 @@ internal static class RecordWriter
             w.WriteString(F.Ip, ip);
         }
 
-        Raw(w, F.Properties, f.Properties);
+        if (f.PropertiesHasIp && !f.Properties.IsEmpty)
+        {
+            w.WritePropertyName(F.Properties);
+            w.WriteStartObject();
+            CopyMembers(w, f.Properties, "$ip"u8, default, [], 0, [], record: false);
+            w.WriteEndObject();
+        }
+        else
+        {
+            Raw(w, F.Properties, f.Properties);
+        }
+
         Raw(w, F.Traits, f.Traits);
         WriteContext(w, ref f, scratch);
         w.WriteEndObject();
@@ -184,12 +211,12 @@ internal static class RecordWriter
         if (!own.IsEmpty)
         {
             offsets = scratch.RentKeyOffsets(CountHint(own));
-            count = CopyMembers(w, own, skip: default, [], 0, offsets, record: true);
+            count = CopyMembers(w, own, "ip"u8, skip: default, [], 0, offsets, record: true);
         }
 
         if (!batch.IsEmpty)
         {
-            CopyMembers(w, batch, own, offsets, count, [], record: false);
+            CopyMembers(w, batch, "ip"u8, own, offsets, count, [], record: false);
         }
 
         w.WriteEndObject();
@@ -198,13 +225,14 @@ internal static class RecordWriter
     private static int CountHint(ReadOnlySpan<byte> json) => 2 * (json.Count((byte)':') + 1);
 
     /// <summary>
-    /// Copies the top-level members of <paramref name="json"/> except <c>ip</c> and except names recorded in
+    /// Copies the top-level members of <paramref name="json"/> except <paramref name="drop"/> and except names recorded in
     /// <paramref name="skipOffsets"/> (pairs of start and length into <paramref name="skip"/>). When
     /// <paramref name="record"/> is set, records the copied names' offsets into <paramref name="offsets"/>.
     /// </summary>
     private static int CopyMembers(
         Utf8JsonWriter w,
         ReadOnlySpan<byte> json,
+        ReadOnlySpan<byte> drop,
         ReadOnlySpan<byte> skip,
         int[] skipOffsets,
         int skipCount,
@@ -218,7 +246,7 @@ internal static class RecordWriter
         {
             var nameStart = (int)reader.TokenStartIndex + 1;
             var rawName = reader.ValueSpan;
-            var isIp = !reader.ValueIsEscaped && rawName.SequenceEqual("ip"u8);
+            var isIp = !reader.ValueIsEscaped && rawName.SequenceEqual(drop);
             var seen = false;
             for (var i = 0; i < skipCount && !seen; i++)
             {

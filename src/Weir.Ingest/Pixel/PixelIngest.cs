@@ -215,11 +215,7 @@ public sealed class PixelIngest
         }
 
         var pixelContext = context with { Protocol = EventProtocol.Pixel };
-        var writer = scratch.RecordWriter;
-        scratch.Record.Clear();
-        writer.Reset(scratch.Record);
-        RecordWriter.Write(writer, ref fields, in pixelContext, Options, scratch);
-        return sink.TryWrite(scratch.Record.WrittenSpan)
+        return RecordWriter.TryEmit(scratch, Options, ref fields, in pixelContext, ref sink)
             ? new PixelResult(true, writeKey, null)
             : new PixelResult(false, writeKey, new IngestError(IngestErrorKind.Unavailable, null, "Ingest is not accepting events now."));
     }
@@ -257,30 +253,8 @@ public sealed class PixelIngest
             return raw;
         }
 
-        var n = 0;
-        for (var i = 0; i < raw.Length; i++)
-        {
-            var b = raw[i];
-            if (b == '+')
-            {
-                destination[n++] = (byte)' ';
-            }
-            else if (b == '%' && i + 2 < raw.Length && IsHex(raw[i + 1]) && IsHex(raw[i + 2]))
-            {
-                destination[n++] = (byte)((Hex(raw[i + 1]) << 4) | Hex(raw[i + 2]));
-                i += 2;
-            }
-            else
-            {
-                destination[n++] = b;
-            }
-        }
-
+        var n = PercentEncoding.Decode(raw, destination);
         scratch.ReturnArena(raw.Length - n);
         return destination[..n];
     }
-
-    private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
-
-    private static int Hex(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 }

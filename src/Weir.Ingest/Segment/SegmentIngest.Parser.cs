@@ -214,11 +214,7 @@ public sealed partial class SegmentIngest
         private bool Emit<TSink>(scoped ref RecordFields fields, in IngestContext context, ref TSink sink)
             where TSink : IRecordSink, allows ref struct
         {
-            var writer = _scratch.RecordWriter;
-            _scratch.Record.Clear();
-            writer.Reset(_scratch.Record);
-            RecordWriter.Write(writer, ref fields, in context, _options, _scratch);
-            if (!sink.TryWrite(_scratch.Record.WrittenSpan))
+            if (!RecordWriter.TryEmit(_scratch, _options, ref fields, in context, ref sink))
             {
                 return false;
             }
@@ -434,110 +430,14 @@ public sealed partial class SegmentIngest
             int index,
             int maxLength,
             bool allowNumber,
-            ref ReadOnlySpan<byte> value)
-        {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.Null:
-                    value = default;
-                    return null;
-                case JsonTokenType.String:
-                    if (reader.ValueSpan.Length > (reader.ValueIsEscaped ? 6 * maxLength : maxLength))
-                    {
-                        return TooLong(index, name, maxLength);
-                    }
+            ref ReadOnlySpan<byte> value) =>
+            JsonFields.ReadText(ref reader, _scratch, name, index, maxLength, allowNumber, ref value);
 
-                    if (!JsonScan.TryGetString(ref reader, _scratch, out var text))
-                    {
-                        return new IngestError(IngestErrorKind.InvalidField, Path(index, name), "holds an invalid Unicode escape.", index);
-                    }
+        private static IngestError? ReadWriteKey(ref Utf8JsonReader reader, string name, int index, ref ReadOnlySpan<byte> value) =>
+            JsonFields.ReadKey(ref reader, name, index, ref value);
 
-                    if (text.Length > maxLength)
-                    {
-                        return TooLong(index, name, maxLength);
-                    }
-
-                    value = text;
-                    return null;
-                case JsonTokenType.Number when allowNumber:
-                    if (reader.ValueSpan.Length > maxLength)
-                    {
-                        return TooLong(index, name, maxLength);
-                    }
-
-                    value = reader.ValueSpan;
-                    return null;
-                default:
-                    reader.Skip();
-                    return new IngestError(
-                        IngestErrorKind.InvalidField, Path(index, name),
-                        allowNumber ? "must be a string or a number." : "must be a string.", index);
-            }
-        }
-
-        private static IngestError? ReadWriteKey(ref Utf8JsonReader reader, string name, int index, ref ReadOnlySpan<byte> value)
-        {
-            if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= 1024)
-            {
-                if (value.IsEmpty)
-                {
-                    value = reader.ValueSpan;
-                }
-
-                return null;
-            }
-
-            if (reader.TokenType == JsonTokenType.Null)
-            {
-                return null;
-            }
-
-            reader.Skip();
-            return new IngestError(IngestErrorKind.InvalidField, Path(index, name), "must be a plain string of at most 1024 bytes.", index);
-        }
-
-        private readonly IngestError? ReadTime(ref Utf8JsonReader reader, string name, int index, out DateTimeOffset? value)
-        {
-            value = null;
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.Null:
-                    return null;
-                case JsonTokenType.String:
-                    {
-                        Span<byte> buffer = stackalloc byte[64];
-                        var raw = reader.ValueSpan;
-                        scoped ReadOnlySpan<byte> text;
-                        if (!reader.ValueIsEscaped)
-                        {
-                            text = raw;
-                        }
-                        else if (raw.Length <= buffer.Length && JsonScan.EscapesAreValid(raw))
-                        {
-                            text = buffer[..reader.CopyString(buffer)];
-                        }
-                        else
-                        {
-                            text = default;
-                        }
-
-                        if (EventTime.TryParseIso8601(text, out var parsed))
-                        {
-                            value = parsed;
-                            return null;
-                        }
-
-                        return new IngestError(
-                            IngestErrorKind.InvalidField, Path(index, name),
-                            "must be an ISO-8601 date-time such as 2024-05-01T12:30:00.000Z.", index);
-                    }
-
-                default:
-                    reader.Skip();
-                    return new IngestError(
-                        IngestErrorKind.InvalidField, Path(index, name), "must be an ISO-8601 date-time string.", index);
-            }
-        }
+        private static IngestError? ReadTime(ref Utf8JsonReader reader, string name, int index, out DateTimeOffset? value) =>
+            JsonFields.ReadTime(ref reader, name, index, out value);
 
         private readonly IngestError? ReadObject(
             ref Utf8JsonReader reader,
@@ -545,45 +445,8 @@ public sealed partial class SegmentIngest
             string name,
             int index,
             CaptureMode mode,
-            ref Captured captured)
-        {
-            if (reader.TokenType == JsonTokenType.Null)
-            {
-                return null;
-            }
-
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                return new IngestError(IngestErrorKind.InvalidField, Path(index, name), "must be an object.", index);
-            }
-
-            var baseDepth = reader.CurrentDepth;
-            var scan = JsonScan.ScanObject(ref reader, source, _options, _scratch, mode, ref captured);
-            if (scan == ScanError.None)
-            {
-                return null;
-            }
-
-            // Stopped inside the object: read on to its end.
-            captured = default;
-            while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == baseDepth) && reader.Read())
-            {
-            }
-
-            return scan switch
-            {
-                ScanError.TooDeep => new IngestError(
-                    IngestErrorKind.TooDeep, Path(index, name), $"is nested deeper than {_options.MaxDepth} levels.", index),
-                ScanError.TooManyKeys => new IngestError(
-                    IngestErrorKind.TooManyKeys, Path(index, name), $"has more than {_options.MaxKeys} keys.", index),
-                ScanError.StringTooLong => new IngestError(
-                    IngestErrorKind.StringTooLong, Path(index, name),
-                    $"holds a string longer than {_options.MaxStringLength} bytes.", index),
-                _ => new IngestError(
-                    IngestErrorKind.InvalidField, Path(index, name), "holds an invalid Unicode escape.", index),
-            };
-        }
+            ref Captured captured) =>
+            JsonFields.ReadObject(ref reader, source, _options, _scratch, name, index, mode, ref captured);
 
         private static Member Identify(ref Utf8JsonReader reader)
         {
@@ -668,14 +531,8 @@ public sealed partial class SegmentIngest
             _ => default,
         };
 
-        private static IngestError Missing(int index, string name, string message) =>
-            new(IngestErrorKind.MissingField, Path(index, name), message, index);
-
-        private static IngestError TooLong(int index, string name, int maxLength) =>
-            new(IngestErrorKind.StringTooLong, Path(index, name), $"is longer than {maxLength} bytes.", index);
+        private static IngestError Missing(int index, string name, string message) => JsonFields.Missing(index, name, message);
     }
 
-    /// <summary>The client's name for a field: <c>userId</c>, or <c>batch[3].userId</c> inside a batch.</summary>
-    internal static string Path(int index, string? name) =>
-        index < 0 ? name ?? "body" : name is null ? $"batch[{index}]" : $"batch[{index}].{name}";
+    internal static string Path(int index, string? name) => JsonFields.Path(index, name);
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Weir.Ingest.Internal;
 
 namespace Weir.Ingest.Segment;
@@ -43,25 +42,9 @@ public sealed partial class SegmentIngest
     public IngestResult Parse<TSink>(SegmentCall call, ReadOnlySpan<byte> body, in IngestContext context, ref TSink sink)
         where TSink : IRecordSink, allows ref struct
     {
-        if (body.Length > MaxBodyBytes(call))
+        if (JsonFields.CheckBody(ref body, MaxBodyBytes(call)) is { } bodyError)
         {
-            return IngestResult.Fail(new IngestError(
-                IngestErrorKind.BodyTooLarge, null, $"The body is larger than {MaxBodyBytes(call)} bytes."));
-        }
-
-        if (body.StartsWith("\uFEFF"u8))
-        {
-            body = body[3..];
-        }
-
-        if (body.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            return IngestResult.Fail(new IngestError(IngestErrorKind.EmptyBody, null, "The body is empty."));
-        }
-
-        if (!Utf8.IsValid(body))
-        {
-            return IngestResult.Fail(new IngestError(IngestErrorKind.InvalidUtf8, null, "The body is not valid UTF-8."));
+            return IngestResult.Fail(bodyError);
         }
 
         var scratch = IngestScratch.Rent();

@@ -20,7 +20,7 @@ namespace Weir.Server.Ingest;
 /// Takes events in over HTTP: reads and decodes the body, authenticates the write key, parses the events into
 /// canonical records, appends them to the log together and answers only once they are durable.
 /// </summary>
-internal sealed class IngestHandler : IDisposable
+internal sealed partial class IngestHandler : IDisposable
 {
     // Enough for every request in flight under heavy load to get a pooled batch; a batch kept idle costs about 5 KB.
     private const int MaxPooledBatches = 1024;
@@ -229,40 +229,56 @@ internal sealed class IngestHandler : IDisposable
         Metrics.Dispose();
     }
 
-    private Site? Authorize(HttpContext http, string? writeKey)
+    private Site? Authorize(HttpContext http, string? writeKey) => Authorize(
+        http, writeKey, "writeKey", "a write key is required: send it as the HTTP Basic user name or as writeKey in the body");
+
+    /// <summary>Finds the site of a write key and admits the request for it, or answers the refusal and returns null.</summary>
+    private Site? Authorize(HttpContext http, string? writeKey, string field, string missingMessage)
     {
         if (writeKey is null)
         {
-            Refuse(http, StatusCodes.Status401Unauthorized, "missing_write_key",
-                "a write key is required: send it as the HTTP Basic user name or as writeKey in the body", "writeKey");
+            Refuse(http, StatusCodes.Status401Unauthorized, "missing_write_key", missingMessage, field);
             return null;
         }
 
         if (!_sites.TryGetByWriteKey(writeKey, out var site))
         {
-            Refuse(http, StatusCodes.Status401Unauthorized, "unknown_write_key", "the write key is not known to this server", "writeKey");
+            Refuse(http, StatusCodes.Status401Unauthorized, "unknown_write_key", "the write key is not known to this server", field);
             return null;
         }
 
+        if (Admit(http, site) is { } refusal)
+        {
+            Refuse(http, refusal.StatusCode, refusal.Code, refusal.Message, refusal.Field);
+            return null;
+        }
+
+        return site;
+    }
+
+    /// <summary>
+    /// The site's own rules for a request: its allowed origins (setting the CORS answer headers when admitted) and its
+    /// write key's rate limit. Null admits the request.
+    /// </summary>
+    private IngestError? Admit(HttpContext http, Site site)
+    {
         if (!IngestCors.OriginAllowed(http, site))
         {
-            Refuse(http, StatusCodes.Status403Forbidden, "origin_not_allowed",
-                $"the site does not accept events from the origin {http.Request.Headers.Origin}", "Origin");
-            return null;
+            return new IngestError(IngestErrorKind.OriginNotAllowed, "Origin",
+                $"the site does not accept events from the origin {http.Request.Headers.Origin}");
         }
 
         if (_rateLimiter is not null)
         {
-            using var lease = _rateLimiter.AttemptAcquire(writeKey);
+            using var lease = _rateLimiter.AttemptAcquire(site.WriteKey);
             if (!lease.IsAcquired)
             {
-                Refuse(http, StatusCodes.Status429TooManyRequests, "rate_limited",
-                    $"this write key sends more than {_options.RequestsPerSecondPerKey} requests a second", "writeKey");
-                return null;
+                return new IngestError(IngestErrorKind.RateLimited, "writeKey",
+                    $"this write key sends more than {_options.RequestsPerSecondPerKey} requests a second");
             }
         }
 
-        return site;
+        return null;
     }
 
     private async Task<(string Reason, string Message)?> TryAppendAsync(RecordBatch batch, CancellationToken aborted)
@@ -314,18 +330,7 @@ internal sealed class IngestHandler : IDisposable
         }
     }
 
-    private void CountRejections(in IngestResult result, EventProtocol protocol)
-    {
-        foreach (var error in result.Errors)
-        {
-            Metrics.EventsRejected.Add(1, new KeyValuePair<string, object?>("reason", error.Code), new KeyValuePair<string, object?>("protocol", protocol.Name()));
-        }
-
-        if (result.BodyError is { } body)
-        {
-            Metrics.RequestsRejected.Add(1, new KeyValuePair<string, object?>("reason", body.Code));
-        }
-    }
+    private void CountRejections(in IngestResult result, EventProtocol protocol) => CountRejections(in result, protocol.Name());
 
     private void Refuse(HttpContext http, int status, string reason, string message, string? field)
     {
