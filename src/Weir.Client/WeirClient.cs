@@ -252,7 +252,9 @@ public sealed partial class WeirClient : IWeirClient, IAsyncDisposable, IDisposa
                 _pending.Enqueue(queued);
                 _pendingBytes += queued.Length + 1;
                 _enqueuedTotal++;
-                wake = _pending.Count >= _maxBatchEvents || _pendingBytes >= _maxBatchBytes - BatchBody.EnvelopeBytes;
+                // The first event wakes the sender too: it sleeps without a deadline while the queue is empty, and
+                // must start this event's flush interval.
+                wake = _pending.Count == 1 || _pending.Count >= _maxBatchEvents || _pendingBytes >= _maxBatchBytes - BatchBody.EnvelopeBytes;
             }
         }
 

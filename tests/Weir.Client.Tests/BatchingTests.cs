@@ -36,6 +36,26 @@ public sealed class BatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_that_is_not_full_goes_once_its_oldest_event_waited_the_flush_interval()
+    {
+        await using var server = await RunningServer.StartAsync(_data.Path);
+        var key = await server.CreateSiteAsync();
+        await using var proxy = await CountingProxy.StartAsync(server.Client.BaseAddress!);
+        await using var client = Create(proxy.Address, key, o => o.FlushInterval = TimeSpan.FromMilliseconds(200));
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(client.Track("user-1", "Item Viewed", Properties(("i", i))));
+        }
+
+        // No flush, no full batch: only the interval sends them.
+        await Eventually.Until(() => client.Stats.Sent == 3, "the server acknowledged the three events");
+        Assert.Equal(3, server.LogRecords().Count);
+        var request = Assert.Single(proxy.Requests);
+        Assert.Equal(3, request.Events);
+    }
+
+    [Fact]
     public async Task Batches_stay_under_the_servers_500_KB_limit()
     {
         const int Events = 60;
