@@ -214,6 +214,12 @@ public sealed partial class WeirClient
         {
             return new Attempt(0, Retryable: true, $"no answer within {_requestTimeout}", null, null);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A handler or a proxy in the HttpClient's pipeline failing in its own way: retried and in the end
+            // counted like a network error, rather than stopping the sender for every later event.
+            return new Attempt(0, Retryable: true, $"{e.GetType().Name}: {e.Message}", null, null);
+        }
     }
 
     private static async Task<ServerAnswer?> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,3 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static Weir.Client.Tests.TestClients;
@@ -100,5 +105,53 @@ public sealed class ShutdownTests : IDisposable
         // Stopped, not yet disposed: the events went out with the host's stop.
         Assert.Equal(20, server.LogRecords().Count);
         Assert.Equal(20, client.Stats.Sent);
+    }
+
+    [Fact]
+    public async Task An_ASP_NET_Core_app_tracks_from_its_endpoints_and_delivers_when_it_stops()
+    {
+        const string Firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
+        await using var server = await RunningServer.StartAsync(_data.Path);
+        var key = await server.CreateSiteAsync();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddRoutingCore();
+        builder.Services.AddWeirClient(o =>
+        {
+            o.Endpoint = server.Client.BaseAddress;
+            o.WriteKey = key;
+            o.FlushInterval = TimeSpan.FromHours(1);
+        });
+        await using var app = builder.Build();
+        // As in the client's README: the client comes from the container, the end user's address and browser from the request.
+        app.MapPost("/orders/{id}", (string id, HttpContext http, IWeirClient weir) =>
+        {
+            weir.Track("user-1", "Order Completed", Properties(("orderId", id)), new EventOptions
+            {
+                Ip = http.Connection.RemoteIpAddress?.ToString(),
+                UserAgent = http.Request.Headers.UserAgent,
+            });
+            return Results.Accepted();
+        });
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using (var browser = new HttpClient { BaseAddress = new Uri(address) })
+        {
+            browser.DefaultRequestHeaders.UserAgent.ParseAdd(Firefox);
+            for (var i = 0; i < 5; i++)
+            {
+                (await browser.PostAsync(new Uri($"/orders/o-{i}", UriKind.Relative), null)).EnsureSuccessStatusCode();
+            }
+        }
+
+        Assert.Empty(server.LogRecords());
+        await app.StopAsync();
+
+        var records = server.LogRecords();
+        Assert.Equal(["o-0", "o-1", "o-2", "o-3", "o-4"], records.Select(r => r.GetProperty("properties").GetProperty("orderId").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(records, r => Assert.Equal("127.0.0.1", r.GetProperty("ip").GetString()));
+        Assert.All(records, r => Assert.Equal(Firefox, r.GetProperty("user_agent").GetString()));
     }
 }
