@@ -170,6 +170,30 @@ public sealed class DeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_write_key_drops_the_batch_at_once_with_the_servers_reason()
+    {
+        await using var server = await RunningServer.StartAsync(_data.Path);
+        await server.CreateSiteAsync();
+        var loggers = Capturing(out var log);
+        await using var client = Create(server.Client.BaseAddress!, "wk_not_a_key", loggers: loggers);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(client.Track("user-1", "Item Viewed"));
+        }
+
+        await client.FlushAsync();
+
+        Assert.Equal(3, client.Stats.DroppedFor(DropReason.Rejected));
+        Assert.Equal(1, client.Stats.Requests);
+        Assert.Equal(0, client.Stats.Retries);
+        var error = Assert.Single(log.Entries, e => e.EventId.Name == "BatchRejected");
+        Assert.Contains("401 (unknown_write_key, field writeKey)", error.Message, StringComparison.Ordinal);
+        Assert.Empty(server.LogRecords());
+        loggers.Dispose();
+    }
+
+    [Fact]
     public async Task A_full_queue_drops_exactly_the_events_past_its_capacity()
     {
         const int Capacity = 50;
