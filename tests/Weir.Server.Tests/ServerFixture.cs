@@ -31,12 +31,14 @@ internal sealed class RunningServer : IAsyncDisposable
         return client;
     }
 
-    public static async Task<RunningServer> StartAsync(string dataDirectory, string? adminToken = null, IngestServerOptions? ingest = null, SqlSandboxOptions? sql = null)
+    // url: a free loopback port by default; a fixed one lets a test restart a server where a client expects it.
+    public static async Task<RunningServer> StartAsync(string dataDirectory, string? adminToken = null, IngestServerOptions? ingest = null, SqlSandboxOptions? sql = null,
+        string url = "http://127.0.0.1:0")
     {
         var options = new WeirOptions
         {
             DataDirectory = dataDirectory,
-            Http = new HttpOptions { Urls = ["http://127.0.0.1:0"] },
+            Http = new HttpOptions { Urls = [url] },
             Logging = new LoggingOptions { Level = WeirLogLevel.Warning },
             AdminToken = adminToken,
         };
