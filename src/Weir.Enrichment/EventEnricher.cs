@@ -28,18 +28,13 @@ public sealed class EventEnricher : IHotRowEnricher
 
     private static readonly string[] DeviceNames = [.. Enum.GetValues<DeviceType>().Select(d => d.ToString().ToLowerInvariant())];
 
-    // The click ids that make a visit paid whatever its referrer (Google, Meta, Microsoft, TikTok, X, DoubleClick,
-    // Yandex, LinkedIn).
-    private static readonly byte[][] ClickIds = [.. new[] { "gclid", "gbraid", "wbraid", "fbclid", "msclkid", "ttclid", "twclid", "dclid", "yclid", "li_fat_id" }.Select(Encoding.UTF8.GetBytes)];
-
     private readonly EnrichmentData _data;
     private readonly VisitorIds.Hasher? _visitors;
-    private readonly Utf8KeyCache<HotDimensionEntry> _agents;
-    private readonly Utf8KeyCache<HotDimensionEntry> _origins;
-    private readonly Utf8KeyCache<HotDimensionEntry?> _places;
+    private readonly Utf8KeyCache<HotDimensionEntry?> _agents;
+    private readonly Utf8KeyCache<HotDimensionEntry?> _origins;
+    private readonly HotDimensionEntry?[] _places;
     private HotDimensions? _dimensions;
     private HotDimensionEntry? _direct;
-    private char[] _chars = new char[256];
     private byte[] _decoded = new byte[256];
     private byte[] _key = new byte[512];
 
@@ -51,9 +46,9 @@ public sealed class EventEnricher : IHotRowEnricher
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
         _visitors = visitors?.CreateHasher();
-        _agents = new Utf8KeyCache<HotDimensionEntry>(CacheSize, cached);
-        _origins = new Utf8KeyCache<HotDimensionEntry>(CacheSize, cached);
-        _places = new Utf8KeyCache<HotDimensionEntry?>(CacheSize, cached);
+        _agents = new Utf8KeyCache<HotDimensionEntry?>(CacheSize, cached);
+        _origins = new Utf8KeyCache<HotDimensionEntry?>(CacheSize, cached);
+        _places = new HotDimensionEntry?[data.Countries.CountryCount];
     }
 
     public void Enrich(in DecodedRecord record, HotEnrichment columns)
@@ -61,11 +56,9 @@ public sealed class EventEnricher : IHotRowEnricher
         ArgumentNullException.ThrowIfNull(columns);
         if (!ReferenceEquals(columns.Dimensions, _dimensions))
         {
-            // Entries belong to one hot table's dimensions; another table means starting the caches afresh.
+            // Entries belong to one hot table's dimensions. The caches keep what was parsed: an entry of the old table
+            // is adopted by the new one when it is next used.
             _dimensions = columns.Dimensions;
-            _agents.Clear();
-            _origins.Clear();
-            _places.Clear();
             _direct = null;
         }
 
@@ -75,9 +68,9 @@ public sealed class EventEnricher : IHotRowEnricher
         {
             userAgent = record.GetUtf8(RecordField.UserAgent);
             agentHash = XxHash3.HashToUInt64(userAgent);
-            columns.Agent = AgentOf(userAgent, agentHash);
         }
 
+        columns.Agent = record.Has(RecordField.UserAgent) ? AgentOf(userAgent, agentHash) : null;
         if (record.Has(RecordField.Ip))
         {
             var ip = record.GetUtf8(RecordField.Ip);
@@ -99,9 +92,9 @@ public sealed class EventEnricher : IHotRowEnricher
 
     private HotDimensionEntry AgentOf(ReadOnlySpan<byte> utf8, ulong hash)
     {
-        if (_agents.TryGet(utf8, hash, out var known))
+        if (_agents.TryGet(utf8, hash, out var known) && known is not null)
         {
-            return known;
+            return Current(_agents, utf8, hash, known);
         }
 
         var userAgent = Encoding.UTF8.GetString(utf8);
@@ -112,35 +105,44 @@ public sealed class EventEnricher : IHotRowEnricher
         return agent;
     }
 
+    /// <summary>
+    /// The country's entry. Not cached by address: a busy site sees more addresses an hour than a cache would hold,
+    /// and the search (an index by /16 prefix, then a few ranges) costs about what a cache lookup would.
+    /// </summary>
     private HotDimensionEntry? PlaceOf(ReadOnlySpan<byte> utf8)
     {
-        var hash = XxHash3.HashToUInt64(utf8);
-        if (_places.TryGet(utf8, hash, out var known))
+        var country = _data.Countries.LookupIndex(utf8);
+        if (country < 0)
         {
-            return known;
+            return null;
         }
 
         // The country data has no regions or cities (docs/enrichment.md): a place is a country.
-        var place = _data.Countries.Lookup(Chars(utf8)) is { } code ? _dimensions!.Place(code, region: null, city: null) : null;
-        _places.Add(utf8, hash, place);
+        var place = _places[country];
+        if (place is null || !_dimensions!.Owns(place))
+        {
+            place = _places[country] = _dimensions!.Place(_data.Countries.CodeAt(country), region: null, city: null);
+        }
+
         return place;
     }
 
     /// <summary>
-    /// The referrer's host and the source, cached by (referrer, own host, utm_source, utm_medium, click id or not) as
-    /// sent: the key is composed in a reused buffer, so a known combination allocates nothing.
+    /// The referrer's host and the source, which depend on the referrer, the page's own host and <c>utm_source</c> only
+    /// (a paid medium or a click id changes the channel, which is not stored). Cached by those three as sent: the key
+    /// is composed in a reused buffer, so a known combination allocates nothing.
     /// </summary>
     private HotDimensionEntry OriginOf(in DecodedRecord record, in QueryTags tags)
     {
         var referrer = record.Has(RecordField.Referrer) ? record.GetUtf8(RecordField.Referrer) : default;
-        if (referrer.IsEmpty && !tags.ClickId && tags.Source.IsEmpty && tags.Medium.IsEmpty)
+        var host = record.Has(RecordField.Host) ? record.GetUtf8(RecordField.Host) : default;
+        if (tags.Source.IsEmpty && (referrer.IsEmpty || ReferrerSources.IsOwnPage(referrer, host)))
         {
-            // No referrer and no campaign: direct, whatever the host (most events of a visit after its first page).
+            // No referrer, or one of the site's own pages, and no campaign: no source (most events of a visit).
             return _direct ??= _dimensions!.Origin(referrerHost: null, source: null);
         }
 
-        var host = record.Has(RecordField.Host) ? record.GetUtf8(RecordField.Host) : default;
-        var length = referrer.Length + host.Length + tags.Source.Length + tags.Medium.Length + 5;
+        var length = referrer.Length + host.Length + tags.Source.Length + 3;
         if (_key.Length < length)
         {
             _key = new byte[Math.Max(length, _key.Length * 2)];
@@ -150,21 +152,32 @@ public sealed class EventEnricher : IHotRowEnricher
         var key = _key.AsSpan(0, length);
         var at = Append(key, 0, referrer);
         at = Append(key, at, host);
-        at = Append(key, at, tags.Source);
-        at = Append(key, at, tags.Medium);
-        key[at] = tags.ClickId ? (byte)1 : (byte)2;
+        Append(key, at, tags.Source);
         var hash = XxHash3.HashToUInt64(key);
-        if (_origins.TryGet(key, hash, out var known))
+        if (_origins.TryGet(key, hash, out var known) && known is not null)
         {
-            return known;
+            return Current(_origins, key, hash, known);
         }
 
         var referrerText = referrer.IsEmpty ? null : Encoding.UTF8.GetString(referrer);
         var hostText = host.IsEmpty ? null : Encoding.UTF8.GetString(host);
-        var found = _data.Referrers.Classify(referrerText, hostText, Decoded(tags.Source), Decoded(tags.Medium), tags.ClickId ? "gclid=" : null);
+        var found = _data.Referrers.Classify(referrerText, hostText, Decoded(tags.Source), utmMedium: null, query: null);
         var origin = _dimensions!.Origin(ReferrerSources.ExternalHost(referrerText, hostText), found.Source);
         _origins.Add(key, hash, origin);
         return origin;
+    }
+
+    /// <summary>A cached entry, adopted by the current hot table's dimensions (and cached so) when it came from another.</summary>
+    private HotDimensionEntry Current(Utf8KeyCache<HotDimensionEntry?> cache, ReadOnlySpan<byte> key, ulong hash, HotDimensionEntry entry)
+    {
+        if (_dimensions!.Owns(entry))
+        {
+            return entry;
+        }
+
+        var adopted = _dimensions.Adopt(entry);
+        cache.Add(key, hash, adopted);
+        return adopted;
     }
 
     private static int Append(Span<byte> key, int at, ReadOnlySpan<byte> part)
@@ -172,17 +185,6 @@ public sealed class EventEnricher : IHotRowEnricher
         part.CopyTo(key[at..]);
         key[at + part.Length] = 0;
         return at + part.Length + 1;
-    }
-
-    private ReadOnlySpan<char> Chars(ReadOnlySpan<byte> utf8)
-    {
-        var most = Encoding.UTF8.GetMaxCharCount(utf8.Length);
-        if (most > _chars.Length)
-        {
-            _chars = new char[most];
-        }
-
-        return _chars.AsSpan(0, Encoding.UTF8.GetChars(utf8, _chars));
     }
 
     private void SetTag(HotEnrichment columns, ReadOnlySpan<byte> raw, EnrichmentColumn column)
@@ -230,7 +232,7 @@ public sealed class EventEnricher : IHotRowEnricher
         _ => -1,
     };
 
-    /// <summary>The campaign tags and whether there is a click id, found in one pass over the query string (values as sent).</summary>
+    /// <summary>The campaign tags, found in one pass over the query string (values as sent).</summary>
     private readonly ref struct QueryTags
     {
         public QueryTags(ReadOnlySpan<byte> query)
@@ -268,17 +270,6 @@ public sealed class EventEnricher : IHotRowEnricher
                         Content = value;
                     }
                 }
-                else if (!ClickId && equals > 0)
-                {
-                    foreach (var id in ClickIds)
-                    {
-                        if (name.SequenceEqual(id))
-                        {
-                            ClickId = true;
-                            break;
-                        }
-                    }
-                }
             }
         }
 
@@ -291,7 +282,5 @@ public sealed class EventEnricher : IHotRowEnricher
         public ReadOnlySpan<byte> Term { get; }
 
         public ReadOnlySpan<byte> Content { get; }
-
-        public bool ClickId { get; }
     }
 }

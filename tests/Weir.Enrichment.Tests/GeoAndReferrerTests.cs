@@ -31,6 +31,59 @@ public sealed class GeoAndReferrerTests
         }
     }
 
+    /// <summary>
+    /// The loader's path (UTF-8 bytes, a table of /16 prefixes wholly in one country, then the search) agrees with the
+    /// text path on the ranges' edges, on addresses inside every /16 and on random ones.
+    /// </summary>
+    [Fact]
+    public void Lookups_from_bytes_agree_with_lookups_from_text()
+    {
+        var random = new Random(6);
+        var addresses = new List<string>();
+        foreach (var (start, end, _) in FirstRanges<uint>("dbip-country-ipv4-num.csv"))
+        {
+            addresses.AddRange([V4(start), V4(end), V4(start - 1), V4(end + 1)]);
+        }
+
+        for (var prefix = 0u; prefix < 1 << 16; prefix += 7)
+        {
+            addresses.Add(V4((prefix << 16) | (uint)random.Next(1 << 16)));
+        }
+
+        for (var i = 0; i < 20_000; i++)
+        {
+            addresses.Add(V4((uint)random.NextInt64(1L << 32)));
+        }
+
+        addresses.AddRange(["::ffff:8.8.8.8", "2001:4860:4860::8888", "::1", "1.2.3", "", "999.1.1.1", "1.2.3.4.5"]);
+        foreach (var address in addresses)
+        {
+            var index = Countries.LookupIndex(System.Text.Encoding.UTF8.GetBytes(address));
+            Assert.Equal(Countries.Lookup(address), index < 0 ? null : Countries.CodeAt(index));
+        }
+    }
+
+    [Theory]
+    [InlineData("https://shop.example/pricing", "shop.example", true)]
+    [InlineData("http://www.shop.example", "shop.example", true)]
+    [InlineData("https://shop.example:8443/a?b#c", "www.shop.example", true)]
+    [InlineData("https://shop.example.evil.example/", "shop.example", false)]
+    [InlineData("https://user@shop.example/", "shop.example", false)]
+    [InlineData("https://SHOP.example/", "shop.example", false)]
+    [InlineData("https://blog.shop.example/", "shop.example", false)]
+    [InlineData("ftp://shop.example/", "shop.example", false)]
+    [InlineData("https://shop.example/", "", false)]
+    [InlineData("https:///path", "shop.example", false)]
+    public void The_loaders_own_page_shortcut_is_never_wrong(string referrer, string host, bool own)
+    {
+        Assert.Equal(own, ReferrerSources.IsOwnPage(System.Text.Encoding.UTF8.GetBytes(referrer), System.Text.Encoding.UTF8.GetBytes(host)));
+        if (own)
+        {
+            // Where the shortcut answers yes, the full parse agrees that the referrer is no external host.
+            Assert.Null(ReferrerSources.ExternalHost(referrer, host));
+        }
+    }
+
     [Theory]
     [InlineData("8.8.8.8", "US")]
     [InlineData("::ffff:8.8.8.8", "US")]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -131,6 +132,34 @@ public sealed class ReferrerSources
 
     /// <summary>The referrer's host, unless there is none or it is the site's own (with or without <c>www.</c>).</summary>
     public static string? ExternalHost(string? referrer, string? ownHost) => External(referrer, ownHost)?.Host;
+
+    /// <summary>
+    /// Whether <paramref name="referrer"/> (UTF-8) is plainly a page of <paramref name="ownHost"/>: an http(s) URL whose
+    /// host, like the own host, is lowercase ASCII and equal to it with or without a leading <c>www.</c>. The loader's
+    /// shortcut for a visit's inner pages; it answers true only where <see cref="ExternalHost"/> would answer null,
+    /// and false for anything unusual (user info, uppercase, IDN), which then takes the full parse.
+    /// </summary>
+    public static bool IsOwnPage(ReadOnlySpan<byte> referrer, ReadOnlySpan<byte> ownHost)
+    {
+        var rest = referrer.StartsWith("https://"u8) ? referrer[8..] : referrer.StartsWith("http://"u8) ? referrer[7..] : default;
+        var end = rest.IndexOfAny("/?#:@"u8);
+        if (rest.IsEmpty || (end >= 0 && rest[end] == (byte)'@'))
+        {
+            return false;
+        }
+
+        var host = end < 0 ? rest : rest[..end];
+        if (host.IsEmpty || ownHost.IsEmpty || host.ContainsAnyExcept(PlainHostBytes) || ownHost.ContainsAnyExcept(PlainHostBytes))
+        {
+            return false;
+        }
+
+        return StripWww(host).SequenceEqual(StripWww(ownHost));
+    }
+
+    private static readonly SearchValues<byte> PlainHostBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789.-"u8);
+
+    private static ReadOnlySpan<byte> StripWww(ReadOnlySpan<byte> host) => host.StartsWith("www."u8) ? host[4..] : host;
 
     private static Uri? External(string? referrer, string? ownHost) =>
         Uri.TryCreate(referrer, UriKind.Absolute, out var uri) && uri.Host.Length > 0

@@ -84,6 +84,8 @@ public sealed class VisitorIds
         private readonly Dictionary<DateOnly, Day> _days = [];
         private byte[] _input = new byte[128];
         private long _pruneAfter;
+        private DateOnly _lastDate;
+        private Day _lastDay;
 
         internal Hasher(VisitorIds ids) => _ids = ids;
 
@@ -92,29 +94,15 @@ public sealed class VisitorIds
         /// <paramref name="ip"/> with a user agent of XxHash3 <paramref name="userAgentHash"/> and
         /// <paramref name="userAgentLength"/> bytes (0 and 0 for none).
         /// </summary>
-        public ulong Hash(DateTimeOffset receivedAt, ReadOnlySpan<byte> site, ReadOnlySpan<byte> ip, ulong userAgentHash, int userAgentLength)
+        public ulong Hash(DateTimeOffset receivedAt, ReadOnlySpan<byte> site, ReadOnlySpan<byte> ip, ulong userAgentHash, int userAgentLength) =>
+            Hash(receivedAt, Input(site, ip, userAgentHash, userAgentLength));
+
+        /// <summary>
+        /// What the id hashes: site, IP and user agent, separated by zero bytes (which neither text holds, so no two
+        /// triples give the same input). Valid until the next call; also a key for caches of a visitor's values.
+        /// </summary>
+        public ReadOnlySpan<byte> Input(ReadOnlySpan<byte> site, ReadOnlySpan<byte> ip, ulong userAgentHash, int userAgentLength)
         {
-            var utc = receivedAt.UtcDateTime;
-            var ticks = utc.Ticks;
-            var date = DateOnly.FromDateTime(utc);
-            if (ticks > _pruneAfter)
-            {
-                // Once an hour, so that expired salts go even on a server that runs for days without a restart; the
-                // days known here are forgotten with them.
-                _pruneAfter = ticks + TimeSpan.TicksPerHour;
-                _ids.Salts.Prune();
-                _days.Clear();
-            }
-
-            if (!_days.TryGetValue(date, out var day))
-            {
-                // Replayed and late records mix days; each day's salt is fetched once.
-                var salt = _ids.Salts.For(date);
-                day = new Day(salt, _ids.Salts.IsStored(date));
-                _days.Add(date, day);
-            }
-
-            // The parts are separated by a zero byte, which neither text holds, so no two triples give the same input.
             var length = site.Length + ip.Length + 2 + 12;
             if (_input.Length < length)
             {
@@ -128,7 +116,16 @@ public sealed class VisitorIds
             input[site.Length + 1 + ip.Length] = 0;
             BinaryPrimitives.WriteUInt64LittleEndian(input[^12..], userAgentHash);
             BinaryPrimitives.WriteInt32LittleEndian(input[^4..], userAgentLength);
+            return input;
+        }
 
+        /// <summary>The visitor id of <paramref name="input"/> (from <see cref="Input"/>) received at <paramref name="receivedAt"/>.</summary>
+        public ulong Hash(DateTimeOffset receivedAt, ReadOnlySpan<byte> input)
+        {
+            var utc = receivedAt.UtcDateTime;
+            var ticks = utc.Ticks;
+            var date = DateOnly.FromDateTime(utc);
+            var day = DayOf(date, ticks);
             var id = SipHash.Hash(day.Salt.K0, day.Salt.K1, input);
             if (!day.Current)
             {
@@ -152,6 +149,34 @@ public sealed class VisitorIds
             }
 
             return id;
+        }
+
+        private Day DayOf(DateOnly date, long ticks)
+        {
+            if (ticks > _pruneAfter)
+            {
+                // Once an hour, so that expired salts go even on a server that runs for days without a restart; the
+                // days known here are forgotten with them.
+                _pruneAfter = ticks + TimeSpan.TicksPerHour;
+                _ids.Salts.Prune();
+                _days.Clear();
+                _lastDate = default;
+            }
+
+            if (date == _lastDate)
+            {
+                return _lastDay;
+            }
+
+            if (!_days.TryGetValue(date, out var day))
+            {
+                // Replayed and late records mix days; each day's salt is fetched once.
+                day = new Day(_ids.Salts.For(date), _ids.Salts.IsStored(date));
+                _days.Add(date, day);
+            }
+
+            (_lastDate, _lastDay) = (date, day);
+            return day;
         }
 
         private readonly record struct Day(VisitorSalts.Salt Salt, bool Current);

@@ -91,6 +91,20 @@ public sealed class HotDimensions
     /// <summary>The entry for a place, created on first use.</summary>
     public HotDimensionEntry Place(string? country, string? region, string? city) => Intern(HotDimension.Place, [country, region, city], isBot: null);
 
+    /// <summary>Whether <paramref name="entry"/> is one of this instance's (its id means something in this database).</summary>
+    public bool Owns(HotDimensionEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return ReferenceEquals(entry.Owner, this);
+    }
+
+    /// <summary>This instance's entry for the values of another's: what an enricher's cache carries from one hot table to the next.</summary>
+    public HotDimensionEntry Adopt(HotDimensionEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Owns(entry) ? entry : Intern(entry.Dimension, entry.Values, entry.IsBot);
+    }
+
     /// <summary>Entries created so far, over all dimensions.</summary>
     public int Count
     {
