@@ -39,7 +39,7 @@ internal static class LakeSuite
     private const double StorageGoal = 25;
     private const double EnrichmentGoal = 0.9;
     private const int EnrichmentRuns = 5;
-    private const int LoaderEnrichmentRuns = 5;
+    private const int LoaderEnrichmentRuns = 9;
     private const int UncachedSample = 2_000;
     private const int ReadBatch = 4096;
     private const int AppendBatchBytes = 1 << 20;
