@@ -67,8 +67,8 @@ public sealed partial class WeirClient
                 return _stopping ? null : Timeout.InfiniteTimeSpan;
             }
 
-            var due = _stopping || _flushTarget > _resolvedTotal || _pending.Count >= _maxBatchEvents
-                || _pendingBytes >= _maxBatchBytes - BatchBody.EnvelopeBytes;
+            // A flush waiter stays until everything queued before its call is resolved.
+            var due = _stopping || _flushWaiters.Count > 0 || FullBatchQueued;
             if (!due)
             {
                 var age = _time.GetElapsedTime(_pending.Peek().EnqueuedAt);

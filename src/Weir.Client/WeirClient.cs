@@ -55,7 +55,6 @@ public sealed partial class WeirClient : IWeirClient, IAsyncDisposable, IDisposa
     private int _inFlight;
     private long _enqueuedTotal;
     private long _resolvedTotal;
-    private long _flushTarget;
     private bool _stopping;
     private int _queueFullLogged;
     private int _disposed;
@@ -161,7 +160,6 @@ public sealed partial class WeirClient : IWeirClient, IAsyncDisposable, IDisposa
             }
 
             done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _flushTarget = _enqueuedTotal;
             _flushWaiters.Add((_enqueuedTotal, done));
         }
 
@@ -254,7 +252,7 @@ public sealed partial class WeirClient : IWeirClient, IAsyncDisposable, IDisposa
                 _enqueuedTotal++;
                 // The first event wakes the sender too: it sleeps without a deadline while the queue is empty, and
                 // must start this event's flush interval.
-                wake = _pending.Count == 1 || _pending.Count >= _maxBatchEvents || _pendingBytes >= _maxBatchBytes - BatchBody.EnvelopeBytes;
+                wake = _pending.Count == 1 || FullBatchQueued;
             }
         }
 
@@ -319,4 +317,7 @@ public sealed partial class WeirClient : IWeirClient, IAsyncDisposable, IDisposa
             }
         }
     }
+
+    /// <summary>Whether the queue holds a whole batch, by count or by size. Under <c>_gate</c>.</summary>
+    private bool FullBatchQueued => _pending.Count >= _maxBatchEvents || _pendingBytes >= _maxBatchBytes - BatchBody.EnvelopeBytes;
 }

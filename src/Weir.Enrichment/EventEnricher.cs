@@ -30,8 +30,8 @@ public sealed class EventEnricher : IHotRowEnricher
 
     private readonly EnrichmentData _data;
     private readonly VisitorIds.Hasher? _visitors;
-    private readonly Utf8KeyCache<HotDimensionEntry?> _agents;
-    private readonly Utf8KeyCache<HotDimensionEntry?> _origins;
+    private readonly Utf8KeyCache<HotDimensionEntry> _agents;
+    private readonly Utf8KeyCache<HotDimensionEntry> _origins;
     private readonly HotDimensionEntry?[] _places;
     private HotDimensions? _dimensions;
     private HotDimensionEntry? _direct;
@@ -46,31 +46,25 @@ public sealed class EventEnricher : IHotRowEnricher
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
         _visitors = visitors?.CreateHasher();
-        _agents = new Utf8KeyCache<HotDimensionEntry?>(CacheSize, cached);
-        _origins = new Utf8KeyCache<HotDimensionEntry?>(CacheSize, cached);
+        _agents = new Utf8KeyCache<HotDimensionEntry>(CacheSize, cached);
+        _origins = new Utf8KeyCache<HotDimensionEntry>(CacheSize, cached);
         _places = new HotDimensionEntry?[data.Countries.CountryCount];
     }
 
     public void Enrich(in DecodedRecord record, HotEnrichment columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
-        if (!ReferenceEquals(columns.Dimensions, _dimensions))
-        {
-            // Entries belong to one hot table's dimensions. The caches keep what was parsed: an entry of the old table
-            // is adopted by the new one when it is next used.
-            _dimensions = columns.Dimensions;
-            _direct = null;
-        }
-
+        // Entries belong to one hot table's dimensions. The caches keep what was parsed: an entry of another table is
+        // adopted by this one when it is next used.
+        _dimensions = columns.Dimensions;
         ReadOnlySpan<byte> userAgent = default;
         ulong agentHash = 0;
         if (record.Has(RecordField.UserAgent))
         {
             userAgent = record.GetUtf8(RecordField.UserAgent);
             agentHash = XxHash3.HashToUInt64(userAgent);
+            columns.Agent = AgentOf(userAgent, agentHash);
         }
-
-        columns.Agent = record.Has(RecordField.UserAgent) ? AgentOf(userAgent, agentHash) : null;
         if (record.Has(RecordField.Ip))
         {
             var ip = record.GetUtf8(RecordField.Ip);
@@ -92,7 +86,7 @@ public sealed class EventEnricher : IHotRowEnricher
 
     private HotDimensionEntry AgentOf(ReadOnlySpan<byte> utf8, ulong hash)
     {
-        if (_agents.TryGet(utf8, hash, out var known) && known is not null)
+        if (_agents.TryGet(utf8, hash, out var known))
         {
             return Current(_agents, utf8, hash, known);
         }
@@ -139,7 +133,12 @@ public sealed class EventEnricher : IHotRowEnricher
         if (tags.Source.IsEmpty && (referrer.IsEmpty || ReferrerSources.IsOwnPage(referrer, host)))
         {
             // No referrer, or one of the site's own pages, and no campaign: no source (most events of a visit).
-            return _direct ??= _dimensions!.Origin(referrerHost: null, source: null);
+            if (_direct is null || !_dimensions!.Owns(_direct))
+            {
+                _direct = _dimensions!.Origin(referrerHost: null, source: null);
+            }
+
+            return _direct;
         }
 
         var length = referrer.Length + host.Length + tags.Source.Length + 3;
@@ -154,7 +153,7 @@ public sealed class EventEnricher : IHotRowEnricher
         at = Append(key, at, host);
         Append(key, at, tags.Source);
         var hash = XxHash3.HashToUInt64(key);
-        if (_origins.TryGet(key, hash, out var known) && known is not null)
+        if (_origins.TryGet(key, hash, out var known))
         {
             return Current(_origins, key, hash, known);
         }
@@ -168,7 +167,7 @@ public sealed class EventEnricher : IHotRowEnricher
     }
 
     /// <summary>A cached entry, adopted by the current hot table's dimensions (and cached so) when it came from another.</summary>
-    private HotDimensionEntry Current(Utf8KeyCache<HotDimensionEntry?> cache, ReadOnlySpan<byte> key, ulong hash, HotDimensionEntry entry)
+    private HotDimensionEntry Current(Utf8KeyCache<HotDimensionEntry> cache, ReadOnlySpan<byte> key, ulong hash, HotDimensionEntry entry)
     {
         if (_dimensions!.Owns(entry))
         {

@@ -11,20 +11,19 @@ internal sealed class Utf8KeyCache<T>
     private readonly Dictionary<ulong, Entry> _entries = [];
     private readonly int _capacity;
 
+    private readonly bool _enabled;
+
+    /// <param name="capacity">Entries kept before the cache is emptied.</param>
+    /// <param name="enabled">False makes every lookup a miss (the benchmark's comparison without caches).</param>
     public Utf8KeyCache(int capacity, bool enabled = true)
     {
         _capacity = capacity;
-        Enabled = enabled;
+        _enabled = enabled;
     }
-
-    /// <summary>False makes every lookup a miss (the benchmark's comparison without caches).</summary>
-    public bool Enabled { get; }
-
-    public int Count => _entries.Count;
 
     public bool TryGet(ReadOnlySpan<byte> key, ulong hash, out T value)
     {
-        if (Enabled && _entries.TryGetValue(hash, out var entry) && key.SequenceEqual(entry.Key))
+        if (_enabled && _entries.TryGetValue(hash, out var entry) && key.SequenceEqual(entry.Key))
         {
             value = entry.Value;
             return true;
@@ -36,7 +35,7 @@ internal sealed class Utf8KeyCache<T>
 
     public void Add(ReadOnlySpan<byte> key, ulong hash, T value)
     {
-        if (!Enabled)
+        if (!_enabled)
         {
             return;
         }

@@ -99,9 +99,9 @@ public sealed class VisitorIds
 
         /// <summary>
         /// What the id hashes: site, IP and user agent, separated by zero bytes (which neither text holds, so no two
-        /// triples give the same input). Valid until the next call; also a key for caches of a visitor's values.
+        /// triples give the same input), in a buffer reused from call to call.
         /// </summary>
-        public ReadOnlySpan<byte> Input(ReadOnlySpan<byte> site, ReadOnlySpan<byte> ip, ulong userAgentHash, int userAgentLength)
+        private ReadOnlySpan<byte> Input(ReadOnlySpan<byte> site, ReadOnlySpan<byte> ip, ulong userAgentHash, int userAgentLength)
         {
             var length = site.Length + ip.Length + 2 + 12;
             if (_input.Length < length)
@@ -119,8 +119,7 @@ public sealed class VisitorIds
             return input;
         }
 
-        /// <summary>The visitor id of <paramref name="input"/> (from <see cref="Input"/>) received at <paramref name="receivedAt"/>.</summary>
-        public ulong Hash(DateTimeOffset receivedAt, ReadOnlySpan<byte> input)
+        private ulong Hash(DateTimeOffset receivedAt, ReadOnlySpan<byte> input)
         {
             var utc = receivedAt.UtcDateTime;
             var ticks = utc.Ticks;

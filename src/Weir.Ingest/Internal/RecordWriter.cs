@@ -246,7 +246,7 @@ internal static class RecordWriter
         {
             var nameStart = (int)reader.TokenStartIndex + 1;
             var rawName = reader.ValueSpan;
-            var isIp = !reader.ValueIsEscaped && rawName.SequenceEqual(drop);
+            var dropped = !reader.ValueIsEscaped && rawName.SequenceEqual(drop);
             var seen = false;
             for (var i = 0; i < skipCount && !seen; i++)
             {
@@ -257,7 +257,7 @@ internal static class RecordWriter
             reader.Read();
             var valueStart = (int)reader.TokenStartIndex;
             reader.Skip();
-            if (isIp || seen)
+            if (dropped || seen)
             {
                 continue;
             }

@@ -101,7 +101,7 @@ public sealed class PlausibleIngest
         var props = default(ReadOnlySpan<byte>);
         var revenue = default(ReadOnlySpan<byte>);
         var version = default(ReadOnlySpan<byte>);
-        bool hasName = false, hashRouting = false, nonInteractive = false;
+        bool hashRouting = false, nonInteractive = false;
         var scrollDepth = default(ReadOnlySpan<byte>);
         var engagementTime = default(ReadOnlySpan<byte>);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -118,7 +118,6 @@ public sealed class PlausibleIngest
             {
                 case [(byte)'n'] or [(byte)'n', (byte)'a', (byte)'m', (byte)'e']:
                     nameField = member.Length == 1 ? "n" : "name";
-                    hasName = true;
                     error = JsonFields.ReadText(ref reader, scratch, nameField, -1, Options.MaxEventNameLength, allowNumber: false, ref fields.Event);
                     break;
                 case [(byte)'u'] or [(byte)'u', (byte)'r', (byte)'l']:
@@ -179,7 +178,7 @@ public sealed class PlausibleIngest
             return error;
         }
 
-        if (!hasName || fields.Event.IsEmpty)
+        if (fields.Event.IsEmpty)
         {
             return JsonFields.Missing(-1, nameField, "is required: the event's name, e.g. \"pageview\".");
         }

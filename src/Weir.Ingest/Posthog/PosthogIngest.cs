@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Weir.Ingest.Internal;
 
@@ -250,6 +249,4 @@ public sealed partial class PosthogIngest
 
         return token is not null;
     }
-
-    internal static string Decode(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 }

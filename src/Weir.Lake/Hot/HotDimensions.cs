@@ -105,18 +105,6 @@ public sealed class HotDimensions
         return Owns(entry) ? entry : Intern(entry.Dimension, entry.Values, entry.IsBot);
     }
 
-    /// <summary>Entries created so far, over all dimensions.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _entries[0].Count + _entries[1].Count + _entries[2].Count;
-            }
-        }
-    }
-
     /// <summary>
     /// Creates the dimension tables when they are missing and reads the entries they hold, so that ids handed out
     /// earlier on this database keep their meaning.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Weir.Core.Events;
 using Weir.Core.Sites;
 using Weir.Ingest;
 using Weir.Ingest.Body;
@@ -50,13 +51,9 @@ internal sealed partial class IngestHandler
             Metrics.BytesReceived.Add(body.Length);
             batch = _batches.Get();
             batch.Reserve(body.Length * 4);
-            var context = new IngestContext(_time.GetUtcNow())
-            {
-                UserAgent = request.Headers.UserAgent,
-                // Server-side senders pass the visitor's address in X-Forwarded-For; without a configured trusted
-                // proxy that header cannot be told from a forged one, so the connection's address stands.
-                Ip = http.Connection.RemoteIpAddress?.ToString(),
-            };
+            // Server-side senders pass the visitor's address in X-Forwarded-For; without a configured trusted proxy that
+            // header cannot be told from a forged one, so the connection's address stands.
+            var context = NewContext(http, siteId: null, EventProtocol.Plausible);
             var sites = new DomainSites(this, http);
             var sink = batch;
             result = Plausible.Parse(body.Span, in context, ref sites, ref sink);
@@ -69,7 +66,6 @@ internal sealed partial class IngestHandler
     public async Task HandlePosthogAsync(HttpContext http)
     {
         var started = _time.GetTimestamp();
-        var request = http.Request;
         if (await ReadBodyAsync(http, Posthog.MaxBodyBytes, posthog: true).ConfigureAwait(false) is not { } body)
         {
             return;
@@ -95,12 +91,7 @@ internal sealed partial class IngestHandler
 
             batch = _batches.Get();
             batch.Reserve(body.Length * 2);
-            var context = new IngestContext(_time.GetUtcNow())
-            {
-                SiteId = site.Id,
-                UserAgent = request.Headers.UserAgent,
-                Ip = http.Connection.RemoteIpAddress?.ToString(),
-            };
+            var context = NewContext(http, site.Id, EventProtocol.Posthog);
             result = Posthog.Parse(body.Span, in context, batch);
         }
 
@@ -170,9 +161,8 @@ internal sealed partial class IngestHandler
             w.WriteEndObject();
         }
 
-        http.Response.ContentType = "application/json";
-        http.Response.ContentLength = buffer.WrittenCount;
-        return http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).AsTask();
+        WriteJson(http.Response, buffer.WrittenSpan);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -235,9 +225,8 @@ internal sealed partial class IngestHandler
             w.WriteEndObject();
         }
 
-        http.Response.ContentType = "application/json";
-        http.Response.ContentLength = buffer.WrittenCount;
-        return http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).AsTask();
+        WriteJson(http.Response, buffer.WrittenSpan);
+        return Task.CompletedTask;
     }
 
     /// <summary>

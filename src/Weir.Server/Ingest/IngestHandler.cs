@@ -113,13 +113,7 @@ internal sealed partial class IngestHandler : IDisposable
             batch = _batches.Get();
             // A canonical record is about three times the size of the event as sent (it keeps the context whole).
             batch.Reserve(body.Length * 3);
-            var context = new IngestContext(_time.GetUtcNow())
-            {
-                SiteId = site.Id,
-                UserAgent = request.Headers.UserAgent,
-                Ip = http.Connection.RemoteIpAddress?.ToString(),
-                Protocol = protocol,
-            };
+            var context = NewContext(http, site.Id, protocol);
             result = _segment.Parse(call, body.Span, in context, batch);
         }
 
@@ -186,13 +180,7 @@ internal sealed partial class IngestHandler : IDisposable
             var batch = _batches.Get();
             try
             {
-                var context = new IngestContext(_time.GetUtcNow())
-                {
-                    SiteId = site.Id,
-                    UserAgent = http.Request.Headers.UserAgent,
-                    Ip = http.Connection.RemoteIpAddress?.ToString(),
-                    Protocol = EventProtocol.Pixel,
-                };
+                var context = NewContext(http, site.Id, EventProtocol.Pixel);
                 var result = _pixel.Parse(query, in context, batch);
                 if (result.Error is { } error)
                 {
@@ -228,6 +216,15 @@ internal sealed partial class IngestHandler : IDisposable
         _rateLimiter?.Dispose();
         Metrics.Dispose();
     }
+
+    /// <summary>What every parser is told of the request: now, the site, the sender's user agent and address.</summary>
+    private IngestContext NewContext(HttpContext http, string? siteId, EventProtocol protocol) => new(_time.GetUtcNow())
+    {
+        SiteId = siteId,
+        UserAgent = http.Request.Headers.UserAgent,
+        Ip = http.Connection.RemoteIpAddress?.ToString(),
+        Protocol = protocol,
+    };
 
     private Site? Authorize(HttpContext http, string? writeKey) => Authorize(
         http, writeKey, "writeKey", "a write key is required: send it as the HTTP Basic user name or as writeKey in the body");

@@ -13,7 +13,6 @@ internal sealed class TrackerScript
     {
         Identity = new Representation(script, null);
         Gzip = new Representation(Compress(script), "gzip");
-        Integrity = "sha384-" + Convert.ToBase64String(SHA384.HashData(script));
     }
 
     /// <summary>The script from this assembly's resources.</summary>
@@ -22,9 +21,6 @@ internal sealed class TrackerScript
     public Representation Identity { get; }
 
     public Representation Gzip { get; }
-
-    /// <summary>The Subresource Integrity value of the script, as its build prints it.</summary>
-    public string Integrity { get; }
 
     /// <summary>One encoding of the script and its ETag: a hash of exactly the bytes sent.</summary>
     internal sealed class Representation
