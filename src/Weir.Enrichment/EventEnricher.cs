@@ -57,6 +57,10 @@ public sealed class EventEnricher : IHotRowEnricher
         // Entries belong to one hot table's dimensions. The caches keep what was parsed: an entry of another table is
         // adopted by this one when it is next used.
         _dimensions = columns.Dimensions;
+        // The country's table entry is asked for first and read last: the rest of the work hides the wait for memory.
+        var hasIp = record.Has(RecordField.Ip);
+        var ip = hasIp ? record.GetUtf8(RecordField.Ip) : default;
+        var country = hasIp ? _data.Countries.BeginLookup(ip) : default;
         ReadOnlySpan<byte> userAgent = default;
         ulong agentHash = 0;
         if (record.Has(RecordField.UserAgent))
@@ -65,14 +69,10 @@ public sealed class EventEnricher : IHotRowEnricher
             agentHash = XxHash3.HashToUInt64(userAgent);
             columns.Agent = AgentOf(userAgent, agentHash);
         }
-        if (record.Has(RecordField.Ip))
+
+        if (hasIp && _visitors is not null)
         {
-            var ip = record.GetUtf8(RecordField.Ip);
-            columns.Place = PlaceOf(ip);
-            if (_visitors is not null)
-            {
-                columns.VisitorHash = _visitors.Hash(record.ReceivedAt, record.SiteId, ip, agentHash, userAgent.Length);
-            }
+            columns.VisitorHash = _visitors.Hash(record.ReceivedAt, record.SiteId, ip, agentHash, userAgent.Length);
         }
 
         var tags = new QueryTags(record.Has(RecordField.Query) ? record.GetUtf8(RecordField.Query) : default);
@@ -82,6 +82,10 @@ public sealed class EventEnricher : IHotRowEnricher
         SetTag(columns, tags.Term, EnrichmentColumn.UtmTerm);
         SetTag(columns, tags.Content, EnrichmentColumn.UtmContent);
         columns.Origin = OriginOf(record, in tags);
+        if (hasIp)
+        {
+            columns.Place = PlaceOf(_data.Countries.EndLookup(country));
+        }
     }
 
     private HotDimensionEntry AgentOf(ReadOnlySpan<byte> utf8, ulong hash)
@@ -100,12 +104,11 @@ public sealed class EventEnricher : IHotRowEnricher
     }
 
     /// <summary>
-    /// The country's entry. Not cached by address: a busy site sees more addresses an hour than a cache would hold,
-    /// and the search (an index by /16 prefix, then a few ranges) costs about what a cache lookup would.
+    /// The entry of a country index. Countries are not cached by address: a busy site sees more addresses an hour than
+    /// a cache would hold, and the table lookup costs about what a cache lookup would.
     /// </summary>
-    private HotDimensionEntry? PlaceOf(ReadOnlySpan<byte> utf8)
+    private HotDimensionEntry? PlaceOf(int country)
     {
-        var country = _data.Countries.LookupIndex(utf8);
         if (country < 0)
         {
             return null;

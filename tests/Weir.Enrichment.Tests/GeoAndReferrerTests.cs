@@ -63,6 +63,48 @@ public sealed class GeoAndReferrerTests
         }
     }
 
+    /// <summary>
+    /// The per-prefix tables (a country per /16 prefix, segments for the prefixes cut by a range boundary) answer as a
+    /// plain binary search over every IPv4 range of the shipped file does: at both edges of every range, just outside
+    /// each, and at random addresses.
+    /// </summary>
+    [Fact]
+    public void IPv4_lookups_agree_with_a_search_over_every_range()
+    {
+        var ranges = FirstRanges<uint>("dbip-country-ipv4-num.csv", count: int.MaxValue);
+        var starts = ranges.Select(r => r.Start).ToArray();
+        string? Expected(uint address)
+        {
+            var i = Array.BinarySearch(starts, address);
+            i = i >= 0 ? i : ~i - 1;
+            return i >= 0 && ranges[i].End >= address ? ranges[i].Country : null;
+        }
+
+        var probes = new List<uint>();
+        foreach (var (start, end, _) in ranges)
+        {
+            probes.AddRange([start, end, start - 1, end + 1]);
+        }
+
+        var random = new Random(61);
+        for (var i = 0; i < 200_000; i++)
+        {
+            probes.Add((uint)random.NextInt64(1L << 32));
+        }
+
+        Assert.True(ranges.Count > 100_000, $"{ranges.Count} ranges");
+        foreach (var address in probes)
+        {
+            var text = $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}";
+            var index = Countries.LookupIndex(System.Text.Encoding.ASCII.GetBytes(text));
+            var found = index < 0 ? null : Countries.CodeAt(index);
+            if (found != Expected(address))
+            {
+                Assert.Fail($"{text}: {found ?? "no country"}, but its range says {Expected(address) ?? "no country"}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData("https://shop.example/pricing", "shop.example", true)]
     [InlineData("http://www.shop.example", "shop.example", true)]

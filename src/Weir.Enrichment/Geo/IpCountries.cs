@@ -8,35 +8,28 @@ namespace Weir.Enrichment.Geo;
 
 /// <summary>
 /// IP address → country (ISO 3166-1 alpha-2), from the ranges of DB-IP's free country database (the npm package
-/// <c>@ip-location-db/dbip-country</c>, its <c>-num</c> CSV files: first address, last address, country). The ranges
-/// are kept sorted in arrays and found by binary search; an IPv4-mapped IPv6 address is looked up as IPv4.
+/// <c>@ip-location-db/dbip-country</c>, its <c>-num</c> CSV files: first address, last address, country). IPv6 ranges
+/// are kept sorted in arrays and found by binary search; IPv4 ones are laid out per /16 prefix
+/// (<see cref="V4Countries"/>); an IPv4-mapped IPv6 address is looked up as IPv4.
 /// </summary>
 public sealed class IpCountries
 {
-    private readonly uint[] _v4Starts;
-    private readonly uint[] _v4Ends;
-    private readonly ushort[] _v4Countries;
+    private readonly V4Countries _v4;
     private readonly UInt128[] _v6Starts;
     private readonly UInt128[] _v6Ends;
     private readonly ushort[] _v6Countries;
     private readonly string[] _codes;
-    private readonly int[] _v4Index;
-    private readonly short[] _v4Whole;
 
-    private IpCountries(uint[] v4Starts, uint[] v4Ends, ushort[] v4Countries, UInt128[] v6Starts, UInt128[] v6Ends, ushort[] v6Countries, string[] codes)
+    private IpCountries(V4Countries v4, UInt128[] v6Starts, UInt128[] v6Ends, ushort[] v6Countries, string[] codes)
     {
-        _v4Starts = v4Starts;
-        _v4Ends = v4Ends;
-        _v4Countries = v4Countries;
+        _v4 = v4;
         _v6Starts = v6Starts;
         _v6Ends = v6Ends;
         _v6Countries = v6Countries;
         _codes = codes;
-        _v4Index = BuildV4Index();
-        _v4Whole = BuildV4Whole();
     }
 
-    public int V4Ranges => _v4Starts.Length;
+    public int V4Ranges => _v4.Ranges;
 
     public int V6Ranges => _v6Starts.Length;
 
@@ -53,7 +46,7 @@ public sealed class IpCountries
         var codeIds = new Dictionary<string, ushort>(StringComparer.Ordinal);
         var (v4Starts, v4Ends, v4Countries) = Read(v4Path, codes, codeIds, static text => uint.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
         var (v6Starts, v6Ends, v6Countries) = Read(v6Path, codes, codeIds, static text => UInt128.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
-        return new IpCountries(v4Starts, v4Ends, v4Countries, v6Starts, v6Ends, v6Countries, [.. codes]);
+        return new IpCountries(new V4Countries(v4Starts, v4Ends, v4Countries), v6Starts, v6Ends, v6Countries, [.. codes]);
     }
 
     /// <summary>The country of an address given as text (IPv4 dotted or IPv6); null when unknown or not an address.</summary>
@@ -61,7 +54,7 @@ public sealed class IpCountries
     {
         if (TryParseV4(address, out var v4))
         {
-            return CodeOrNull(LookupV4(v4));
+            return CodeOrNull(_v4.Find(v4));
         }
 
         // IPv6 only: IPAddress would also take legacy IPv4 forms such as "1.2.3" (1.2.0.3), which no proxy sends.
@@ -70,24 +63,34 @@ public sealed class IpCountries
 
     /// <summary>
     /// The country index (see <see cref="CodeAt"/>) of an address given as UTF-8 text; -1 when unknown or not an
-    /// address. The loader's path: dotted IPv4 is parsed from the bytes, with no transcoding.
+    /// address. Dotted IPv4 is parsed from the bytes, with no transcoding.
     /// </summary>
-    public int LookupIndex(ReadOnlySpan<byte> address)
+    public int LookupIndex(ReadOnlySpan<byte> address) => EndLookup(BeginLookup(address));
+
+    /// <summary>
+    /// The first half of <see cref="LookupIndex"/>, the loader's path: parses the address and, for IPv4, asks the CPU for
+    /// the table entry <see cref="EndLookup"/> will read. Work done in between hides the wait for memory.
+    /// </summary>
+    public PendingCountry BeginLookup(ReadOnlySpan<byte> address)
     {
         if (TryParseV4(address, out var v4))
         {
-            return LookupV4(v4);
+            _v4.Prefetch(v4);
+            return new PendingCountry(v4, PendingCountry.V4);
         }
 
         if (address.IndexOf((byte)':') < 0 || address.Length > 64)
         {
-            return -1;
+            return new PendingCountry(0, -1);
         }
 
         Span<char> text = stackalloc char[64];
         var length = System.Text.Encoding.UTF8.GetChars(address, text);
-        return IPAddress.TryParse(text[..length], out var parsed) ? IndexOf(parsed) : -1;
+        return new PendingCountry(0, IPAddress.TryParse(text[..length], out var parsed) ? IndexOf(parsed) : -1);
     }
+
+    /// <summary>The country index of a <see cref="BeginLookup"/>, -1 when unknown or not an address.</summary>
+    public int EndLookup(PendingCountry pending) => pending.Index == PendingCountry.V4 ? _v4.Find(pending.Address) : pending.Index;
 
     public string? Lookup(IPAddress address) => CodeOrNull(IndexOf(address));
 
@@ -105,72 +108,11 @@ public sealed class IpCountries
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
             address.TryWriteBytes(bytes, out _);
-            return LookupV4(BinaryPrimitives.ReadUInt32BigEndian(bytes));
+            return _v4.Find(BinaryPrimitives.ReadUInt32BigEndian(bytes));
         }
 
         address.TryWriteBytes(bytes, out _);
         return Find(_v6Starts, _v6Ends, _v6Countries, BinaryPrimitives.ReadUInt128BigEndian(bytes));
-    }
-
-    private int LookupV4(uint address)
-    {
-        var prefix = address >> 16;
-        if (_v4Whole[prefix] is >= 0 and var whole)
-        {
-            return whole;
-        }
-
-        var index = _v4Index;
-        var low = Math.Max(index[prefix] - 1, 0);
-        var high = index[prefix + 1];
-        return Find(_v4Starts.AsSpan(low, high - low), _v4Ends.AsSpan(low, high - low), _v4Countries.AsSpan(low, high - low), address);
-    }
-
-    /// <summary>
-    /// Per /16 prefix, the first range that could hold an address of it: the binary search then runs over that
-    /// prefix's few ranges instead of all of them (each step of a search over all of them is a cache miss).
-    /// </summary>
-    private int[] BuildV4Index()
-    {
-        var index = new int[(1 << 16) + 1];
-        var range = 0;
-        for (var prefix = 0; prefix <= 1 << 16; prefix++)
-        {
-            var first = (ulong)prefix << 16;
-            while (range < _v4Starts.Length && _v4Starts[range] < first)
-            {
-                range++;
-            }
-
-            index[prefix] = range;
-        }
-
-        return index;
-    }
-
-    /// <summary>
-    /// Per /16 prefix, the country when one range covers all of it, else -1: most addresses are then found with one
-    /// read of a 128 KB table instead of a search (whose every step is a cache miss).
-    /// </summary>
-    private short[] BuildV4Whole()
-    {
-        var whole = new short[1 << 16];
-        for (var prefix = 0; prefix < whole.Length; prefix++)
-        {
-            whole[prefix] = -1;
-            var first = (uint)prefix << 16;
-            var last = first | 0xFFFF;
-            for (var range = Math.Max(_v4Index[prefix] - 1, 0); range < _v4Index[prefix + 1] && range < _v4Starts.Length; range++)
-            {
-                if (_v4Starts[range] <= first && _v4Ends[range] >= last)
-                {
-                    whole[prefix] = (short)_v4Countries[range];
-                    break;
-                }
-            }
-        }
-
-        return whole;
     }
 
     private static int Find<T>(ReadOnlySpan<T> starts, ReadOnlySpan<T> ends, ReadOnlySpan<ushort> countries, T address) where T : IComparable<T>
@@ -292,4 +234,21 @@ public sealed class IpCountries
 
         return ([.. starts], [.. ends], [.. countries]);
     }
+}
+
+/// <summary>An address between <see cref="IpCountries.BeginLookup"/> and <see cref="IpCountries.EndLookup"/>.</summary>
+public readonly struct PendingCountry
+{
+    internal const int V4 = -2;
+
+    internal PendingCountry(uint address, int index)
+    {
+        Address = address;
+        Index = index;
+    }
+
+    internal uint Address { get; }
+
+    /// <summary>The country index when already known (-1 for none), or <see cref="V4"/>: <see cref="Address"/> is to be looked up.</summary>
+    internal int Index { get; }
 }

@@ -149,12 +149,15 @@ public sealed class ReferrerSources
         }
 
         var host = end < 0 ? rest : rest[..end];
-        if (host.IsEmpty || ownHost.IsEmpty || host.ContainsAnyExcept(PlainHostBytes) || ownHost.ContainsAnyExcept(PlainHostBytes))
+        if (host.IsEmpty || ownHost.IsEmpty)
         {
             return false;
         }
 
-        return StripWww(host).SequenceEqual(StripWww(ownHost));
+        // Compared first, as most referrers are either the site's own pages or other sites': the hosts being equal, one
+        // check that they are plain covers both ("www." is plain).
+        var bare = StripWww(host);
+        return bare.SequenceEqual(StripWww(ownHost)) && !bare.ContainsAnyExcept(PlainHostBytes);
     }
 
     private static readonly SearchValues<byte> PlainHostBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789.-"u8);
