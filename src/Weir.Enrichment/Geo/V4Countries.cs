@@ -6,28 +6,36 @@ namespace Weir.Enrichment.Geo;
 /// <summary>
 /// IPv4 ranges laid out for lookups that touch little memory. The address space is cut into its 65 536 /16 prefixes.
 /// Most prefixes lie wholly in one country (or in none): a table of one <see cref="ushort"/> per prefix (128 KiB)
-/// answers for them with one read, which <see cref="Prefetch"/> can start early. The other prefixes are cut into
-/// segments where the country is the same, and a lookup searches only its prefix's segments, which lie next to each
-/// other. A search over all the ranges cost a cache miss per step instead.
+/// answers for them with one read, which <see cref="Prefetch"/> can start early. A prefix cut by a range boundary has
+/// a byte per /24 block instead, read next; only a block that is itself cut is searched for, among the segments of its
+/// prefix, which lie next to each other. A binary search over all the ranges cost a cache miss per step instead.
 /// </summary>
 /// <remarks>
 /// A segment is one <see cref="uint"/>: the low 16 bits of its first address in the upper half, the country index in
 /// the lower half (<see cref="None"/> where no range covers it). A split prefix's first segment starts at its first
 /// address, and neighbouring segments of the same country are merged. DB-IP's data has about 12 700 split prefixes
-/// (a fifth of the addresses in use) in about 1.5 MB of segments.
+/// (3.2 MB of blocks, 1.5 MB of segments); about 1 % of their blocks are cut.
 /// </remarks>
 internal sealed class V4Countries
 {
     /// <summary>The country index of addresses no range covers.</summary>
-    public const ushort None = ushort.MaxValue - 1;
+    public const ushort None = 0x7FFE;
 
-    /// <summary>In the prefix table: the prefix is cut into segments.</summary>
-    private const ushort Split = ushort.MaxValue;
+    /// <summary>In the prefix table: a split prefix without blocks (beyond the first 32 768 split ones), always searched.</summary>
+    private const ushort SearchOnly = 0x7FFF;
 
+    /// <summary>In the prefix table, from this value up: a split prefix, whose blocks start at (value − SplitBase) × 256.</summary>
+    private const ushort SplitBase = 0x8000;
+
+    private const byte BlockNone = 254;
+    private const byte BlockCut = 255;
     private const int PrefixCount = 1 << 16;
 
-    // A prefix's country, None, or Split.
+    // A prefix's country, None, SearchOnly, or SplitBase + its number among the split prefixes.
     private readonly ushort[] _prefixes = new ushort[PrefixCount];
+
+    // The split prefixes' /24 blocks: a country index below BlockNone, BlockNone, or BlockCut (searched).
+    private readonly byte[] _blocks;
 
     // Split prefix p's segments are _segments[_offsets[p].._offsets[p + 1]]; other prefixes have none.
     private readonly int[] _offsets = new int[PrefixCount + 1];
@@ -42,6 +50,7 @@ internal sealed class V4Countries
         var segments = new List<uint>(starts.Length);
         var prefix = 0; // the prefix being cut; the ones before it are done
         var first = 0; // where its segments start in the list
+        var splits = 0;
         ulong next = 0;
         for (var i = 0; i < starts.Length; i++)
         {
@@ -66,6 +75,14 @@ internal sealed class V4Countries
 
         Close();
         _segments = [.. segments];
+        _blocks = new byte[Math.Min(splits, SplitBase) * 256];
+        for (var p = 0; p < PrefixCount; p++)
+        {
+            if (_prefixes[p] >= SplitBase)
+            {
+                FillBlocks(p, _blocks.AsSpan((_prefixes[p] - SplitBase) * 256, 256));
+            }
+        }
 
         // Adds [from, to] of one country, cut at the prefixes it crosses.
         void Add(ulong from, ulong to, ushort country)
@@ -98,7 +115,8 @@ internal sealed class V4Countries
             }
             else
             {
-                _prefixes[prefix] = Split;
+                _prefixes[prefix] = splits < SplitBase ? (ushort)(SplitBase + splits) : SearchOnly;
+                splits++;
             }
 
             _offsets[++prefix] = first = segments.Count;
@@ -117,9 +135,15 @@ internal sealed class V4Countries
     {
         var prefix = (int)(address >> 16);
         var country = _prefixes[prefix];
-        if (country == Split)
+        if (country >= SearchOnly)
         {
-            country = Search(prefix, address);
+            var block = country == SearchOnly ? BlockCut : _blocks[((country - SplitBase) << 8) | (int)((address >> 8) & 0xFF)];
+            country = block switch
+            {
+                BlockCut => Search(prefix, address),
+                BlockNone => None,
+                _ => block,
+            };
         }
 
         return country == None ? -1 : country;
@@ -147,5 +171,27 @@ internal sealed class V4Countries
         }
 
         return (ushort)segments[low];
+    }
+
+    /// <summary>Sets a split prefix's 256 blocks from its segments.</summary>
+    private void FillBlocks(int prefix, Span<byte> blocks)
+    {
+        var first = _offsets[prefix];
+        var count = _offsets[prefix + 1] - first;
+        var segment = 0;
+        for (var block = 0; block < 256; block++)
+        {
+            var blockStart = (uint)block << 8;
+            // The segment holding the block's first address: the last one starting at or before it.
+            while (segment + 1 < count && _segments[first + segment + 1] >> 16 <= blockStart)
+            {
+                segment++;
+            }
+
+            // Cut when the next segment starts inside the block.
+            var cut = segment + 1 < count && _segments[first + segment + 1] >> 16 <= blockStart + 0xFF;
+            var country = (ushort)_segments[first + segment];
+            blocks[block] = country == None ? (cut ? BlockCut : BlockNone) : cut || country >= BlockNone ? BlockCut : (byte)country;
+        }
     }
 }
