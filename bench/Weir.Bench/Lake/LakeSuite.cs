@@ -24,6 +24,9 @@ namespace Weir.Bench.Lake;
 /// own; events/s from <see cref="WeirLake.Start"/> until <see cref="WeirLake.WhenLoadedAsync"/> completes, against
 /// reading the same log alone (and, to split the cost, reading and decoding, and reading, decoding and appending to a
 /// hot table in a database of its own). Goal: at least 500 000 events/s.</item>
+/// <item>Enrichment (issue 6): two running lakes, one with the loader's enricher and one without, fed the same page views
+/// in rounds and timed in turns (<see cref="MeasureLoadersAsync"/>). Goal: with the enricher at least 0.90 of the rate
+/// without.</item>
 /// <item>Flush: <see cref="WeirLake.FlushAsync"/> of everything loaded, against DuckDB's own COPY of a copy of the hot
 /// table to a zstd Parquet file sorted by time. Goal: COPY time / flush time at least 0.8.</item>
 /// <item>Storage: bytes of the lake's files per event, and against the records' JSON. Goal: at most 25 B/event.</item>
