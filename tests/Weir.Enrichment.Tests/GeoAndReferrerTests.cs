@@ -64,14 +64,53 @@ public sealed class GeoAndReferrerTests
     }
 
     /// <summary>
-    /// The per-prefix tables (a country per /16 prefix, segments for the prefixes cut by a range boundary) answer as a
-    /// plain binary search over every IPv4 range of the shipped file does: at both edges of every range, just outside
-    /// each, and at random addresses.
+    /// The per-prefix tables (a country per /16 prefix, a byte per /24 block of a split prefix, segments for the blocks
+    /// cut by a range boundary) answer as a plain binary search over every IPv4 range of the shipped file does: at both
+    /// edges of every range, just outside each, and at random addresses.
     /// </summary>
     [Fact]
     public void IPv4_lookups_agree_with_a_search_over_every_range()
     {
         var ranges = FirstRanges<uint>("dbip-country-ipv4-num.csv", count: int.MaxValue);
+        Assert.True(ranges.Count > 100_000, $"{ranges.Count} ranges");
+        AssertAgreesWithSearch(Countries, ranges);
+    }
+
+    /// <summary>
+    /// Ranges made to reach the tables' other paths: more split prefixes than the prefix table can number (the rest
+    /// are searched), blocks cut by a boundary, prefixes in no country, and one range across many prefixes.
+    /// </summary>
+    [Fact]
+    public void IPv4_lookups_agree_with_a_search_when_most_prefixes_are_split()
+    {
+        var ranges = new List<(uint Start, uint End, string Country)>();
+        string[] codes = ["AA", "BB", "CC", "DD"];
+        for (var prefix = 0u; prefix < 40_000; prefix++)
+        {
+            var first = prefix << 16;
+            // Half the prefix in one country, a 17-address range cutting a block, the rest in none.
+            ranges.Add((first, first + 0x7FFF, codes[prefix % 3]));
+            ranges.Add((first + 0x9005, first + 0x9015, codes[3]));
+        }
+
+        ranges.Add((50_000u << 16, (60_000u << 16) - 1, "EE"));
+        var folder = Directory.CreateTempSubdirectory("weir-geo-test");
+        try
+        {
+            var v4 = Path.Combine(folder.FullName, "v4.csv");
+            var v6 = Path.Combine(folder.FullName, "v6.csv");
+            File.WriteAllLines(v4, ranges.Select(r => $"{r.Start},{r.End},{r.Country}"));
+            File.WriteAllLines(v6, ["1,2,AA"]);
+            AssertAgreesWithSearch(IpCountries.Load(v4, v6), ranges);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static void AssertAgreesWithSearch(IpCountries countries, List<(uint Start, uint End, string Country)> ranges)
+    {
         var starts = ranges.Select(r => r.Start).ToArray();
         string? Expected(uint address)
         {
@@ -92,12 +131,11 @@ public sealed class GeoAndReferrerTests
             probes.Add((uint)random.NextInt64(1L << 32));
         }
 
-        Assert.True(ranges.Count > 100_000, $"{ranges.Count} ranges");
         foreach (var address in probes)
         {
             var text = $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}";
-            var index = Countries.LookupIndex(System.Text.Encoding.ASCII.GetBytes(text));
-            var found = index < 0 ? null : Countries.CodeAt(index);
+            var index = countries.LookupIndex(System.Text.Encoding.ASCII.GetBytes(text));
+            var found = index < 0 ? null : countries.CodeAt(index);
             if (found != Expected(address))
             {
                 Assert.Fail($"{text}: {found ?? "no country"}, but its range says {Expected(address) ?? "no country"}");

@@ -264,26 +264,11 @@ internal static class LakeSuite
 
         // The loader as it runs in a server, after a flush: the same number of new events, written while the loader is
         // held between two batches, then loaded from the moment it is let go until all are visible.
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        var hold = lake.RunOnLoaderAsync(_ =>
+        Measured warm;
+        using (var held = await HeldLoader.HoldAsync(log, lake).ConfigureAwait(false))
         {
-            held.SetResult();
-            release.Wait();
-        });
-        await held.Task.ConfigureAwait(false);
-        await GenerateAndWriteAsync(log, events, seed: 3, options).ConfigureAwait(false);
-        var loadedBefore = lake.Counters.Loaded;
-        Collect();
-        var warm = await MeasureAsync(async () =>
-        {
-            release.Set();
-            await hold.ConfigureAwait(false);
-            await lake.WhenLoadedAsync(log.CommittedPosition).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-        if (lake.Counters.Loaded - loadedBefore != events || lake.HotRows != events)
-        {
-            throw new InvalidOperationException($"The warm loader loaded {lake.Counters.Loaded - loadedBefore} ({lake.HotRows} hot rows), not {events} events.");
+            await GenerateAndWriteAsync(log, events, seed: 3, options).ConfigureAwait(false);
+            warm = await held.ReleaseAndLoadAsync(events).ConfigureAwait(false);
         }
 
         var loaderRate = events / warm.Wall.TotalSeconds;
@@ -453,32 +438,36 @@ internal static class LakeSuite
     /// </remarks>
     private static async Task<LoaderComparison> MeasureLoadersAsync(string folder, int events, LakeBenchOptions options, Func<IHotRowEnricher> enricher)
     {
-        var with = LoaderArm.Open(Path.Combine(folder, "with"), enricher);
-        await using var withScope = with.ConfigureAwait(false);
-        var without = LoaderArm.Open(Path.Combine(folder, "without"), enricher: null);
-        await using var withoutScope = without.ConfigureAwait(false);
+        var (withLog, withLake) = OpenRunningLake(Path.Combine(folder, "with"), enricher);
+        await using var withLogScope = withLog.ConfigureAwait(false);
+        await using var withLakeScope = withLake.ConfigureAwait(false);
+        var (withoutLog, withoutLake) = OpenRunningLake(Path.Combine(folder, "without"), enricher: null);
+        await using var withoutLogScope = withoutLog.ConfigureAwait(false);
+        await using var withoutLakeScope = withoutLake.ConfigureAwait(false);
         Measured? bestWith = null, bestWithout = null;
         Measured firstWith = default, firstWithout = default;
         var ratios = new List<double>();
         for (var round = 0; round <= LoaderEnrichmentRounds; round++)
         {
             var views = new PageViews(events, Day, seed: 100 + round, options.WithContext, options.TimeOrderedIds);
-            await with.HoldAndWriteAsync(views).ConfigureAwait(false);
-            await without.HoldAndWriteAsync(views).ConfigureAwait(false);
+            using var heldWith = await HeldLoader.HoldAsync(withLog, withLake).ConfigureAwait(false);
+            await WriteAsync(withLog, views).ConfigureAwait(false);
+            using var heldWithout = await HeldLoader.HoldAsync(withoutLog, withoutLake).ConfigureAwait(false);
+            await WriteAsync(withoutLog, views).ConfigureAwait(false);
             Measured timedWith, timedWithout;
             if (round % 2 == 0)
             {
-                timedWithout = await without.ReleaseAndLoadAsync(events).ConfigureAwait(false);
-                timedWith = await with.ReleaseAndLoadAsync(events).ConfigureAwait(false);
+                timedWithout = await heldWithout.ReleaseAndLoadAsync(events).ConfigureAwait(false);
+                timedWith = await heldWith.ReleaseAndLoadAsync(events).ConfigureAwait(false);
             }
             else
             {
-                timedWith = await with.ReleaseAndLoadAsync(events).ConfigureAwait(false);
-                timedWithout = await without.ReleaseAndLoadAsync(events).ConfigureAwait(false);
+                timedWith = await heldWith.ReleaseAndLoadAsync(events).ConfigureAwait(false);
+                timedWithout = await heldWithout.ReleaseAndLoadAsync(events).ConfigureAwait(false);
             }
 
-            await with.FlushAsync(events).ConfigureAwait(false);
-            await without.FlushAsync(events).ConfigureAwait(false);
+            await FlushEverythingAsync(withLake, events).ConfigureAwait(false);
+            await FlushEverythingAsync(withoutLake, events).ConfigureAwait(false);
             if (round == 0)
             {
                 (firstWith, firstWithout) = (timedWith, timedWithout);
@@ -495,47 +484,60 @@ internal static class LakeSuite
 
     private readonly record struct LoaderComparison(Measured With, Measured Without, Measured FirstWith, Measured FirstWithout, List<double> Ratios);
 
-    /// <summary>A lake with a log of its own, whose loader can be held while records are written (see <see cref="MeasureLoadersAsync"/>).</summary>
-    private sealed class LoaderArm : IAsyncDisposable
+    /// <summary>A started lake on a log of its own in <paramref name="folder"/>, which flushes only when told to.</summary>
+    private static (DurableLog Log, WeirLake Lake) OpenRunningLake(string folder, Func<IHotRowEnricher>? enricher)
+    {
+        var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(folder, "log") });
+        var lake = WeirLake.Open(new LakeOptions
+        {
+            DataDirectory = folder,
+            BackgroundMaintenance = false,
+            FlushRows = int.MaxValue,
+            FlushAge = TimeSpan.FromHours(1),
+            Enricher = enricher,
+        }, log);
+        lake.Start();
+        return (log, lake);
+    }
+
+    private static async Task FlushEverythingAsync(WeirLake lake, int events)
+    {
+        var rows = await lake.FlushAsync().ConfigureAwait(false);
+        if (rows != events)
+        {
+            throw new InvalidOperationException($"The flush wrote {rows} rows, not {events}.");
+        }
+    }
+
+    /// <summary>
+    /// A lake's loader held between two batches (as a running server's is while records arrive), until
+    /// <see cref="ReleaseAndLoadAsync"/> lets it go and times it; disposing lets it go untimed.
+    /// </summary>
+    private sealed class HeldLoader : IDisposable
     {
         private readonly DurableLog _log;
         private readonly WeirLake _lake;
         private readonly ManualResetEventSlim _release = new();
-        private Task? _hold;
+        private Task _hold = Task.CompletedTask;
 
-        private LoaderArm(DurableLog log, WeirLake lake)
+        private HeldLoader(DurableLog log, WeirLake lake)
         {
             _log = log;
             _lake = lake;
         }
 
-        public static LoaderArm Open(string folder, Func<IHotRowEnricher>? enricher)
+        /// <summary>Returns once the loader is held; records written to <paramref name="log"/> from then on wait for the release.</summary>
+        public static async Task<HeldLoader> HoldAsync(DurableLog log, WeirLake lake)
         {
-            var log = DurableLog.Open(new LogOptions { Directory = Path.Combine(folder, "log") });
-            var lake = WeirLake.Open(new LakeOptions
-            {
-                DataDirectory = folder,
-                BackgroundMaintenance = false,
-                FlushRows = int.MaxValue,
-                FlushAge = TimeSpan.FromHours(1),
-                Enricher = enricher,
-            }, log);
-            lake.Start();
-            return new LoaderArm(log, lake);
-        }
-
-        /// <summary>Holds the loader between two batches, then writes every record of <paramref name="views"/> to the log.</summary>
-        public async Task HoldAndWriteAsync(PageViews views)
-        {
+            var loader = new HeldLoader(log, lake);
             var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _release.Reset();
-            _hold = _lake.RunOnLoaderAsync(_ =>
+            loader._hold = lake.RunOnLoaderAsync(_ =>
             {
                 held.SetResult();
-                _release.Wait();
+                loader._release.Wait();
             });
             await held.Task.ConfigureAwait(false);
-            await WriteAsync(_log, views).ConfigureAwait(false);
+            return loader;
         }
 
         /// <summary>From letting the loader go until all it was held from is visible; checks that it was <paramref name="events"/> events.</summary>
@@ -546,7 +548,7 @@ internal static class LakeSuite
             var measured = await MeasureAsync(async () =>
             {
                 _release.Set();
-                await _hold!.ConfigureAwait(false);
+                await _hold.ConfigureAwait(false);
                 await _lake.WhenLoadedAsync(_log.CommittedPosition).ConfigureAwait(false);
             }).ConfigureAwait(false);
             if (_lake.Counters.Loaded - loadedBefore != events || _lake.HotRows != events)
@@ -557,21 +559,14 @@ internal static class LakeSuite
             return measured;
         }
 
-        public async Task FlushAsync(int events)
-        {
-            var rows = await _lake.FlushAsync().ConfigureAwait(false);
-            if (rows != events)
-            {
-                throw new InvalidOperationException($"The flush wrote {rows} rows, not {events}.");
-            }
-        }
-
-        public async ValueTask DisposeAsync()
+        public void Dispose()
         {
             _release.Set();
-            await _lake.DisposeAsync().ConfigureAwait(false);
-            await _log.DisposeAsync().ConfigureAwait(false);
-            _release.Dispose();
+            // A loader still waking from the wait (when a step failed before the release) must not find it disposed.
+            if (_hold.IsCompleted)
+            {
+                _release.Dispose();
+            }
         }
     }
 
@@ -599,6 +594,7 @@ internal static class LakeSuite
         });
     }
 
+    /// <summary>Reads the whole log in batches of 4096 (the loader's), touching every payload; optionally decodes and appends it.</summary>
     private static long Pass(DurableLog log, bool decode, HotRowWriter? hot, long limit = long.MaxValue, (IHotRowEnricher Enricher, HotEnrichment Columns)? enrichOnly = null)
     {
         using var reader = log.OpenReader(log.StartPosition);

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Weir.Core.Memory;
 
@@ -64,9 +63,9 @@ public sealed unsafe class NativeArray<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(int index)
     {
-        if (Sse.IsSupported && (uint)index < (uint)Length)
+        if ((uint)index < (uint)Length)
         {
-            Sse.Prefetch0(Pointer + index);
+            CpuCache.Prefetch(ref Pointer[index]);
         }
     }
 

@@ -112,17 +112,18 @@ public sealed class IpCountries
         }
 
         address.TryWriteBytes(bytes, out _);
-        return Find(_v6Starts, _v6Ends, _v6Countries, BinaryPrimitives.ReadUInt128BigEndian(bytes));
+        return FindV6(BinaryPrimitives.ReadUInt128BigEndian(bytes));
     }
 
-    private static int Find<T>(ReadOnlySpan<T> starts, ReadOnlySpan<T> ends, ReadOnlySpan<ushort> countries, T address) where T : IComparable<T>
+    private int FindV6(UInt128 address)
     {
         // The last range that starts at or before the address, if it reaches it.
+        var starts = _v6Starts;
         int low = 0, high = starts.Length - 1, found = -1;
         while (low <= high)
         {
             var mid = low + ((high - low) >> 1);
-            if (starts[mid].CompareTo(address) <= 0)
+            if (starts[mid] <= address)
             {
                 found = mid;
                 low = mid + 1;
@@ -133,7 +134,7 @@ public sealed class IpCountries
             }
         }
 
-        return found >= 0 && ends[found].CompareTo(address) >= 0 ? countries[found] : -1;
+        return found >= 0 && _v6Ends[found] >= address ? _v6Countries[found] : -1;
     }
 
     /// <summary>A dotted IPv4 address of exactly four decimal parts of at most three digits each, up to 255, as UTF-16 or UTF-8.</summary>
