@@ -32,6 +32,10 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly IntPtr[] _listChildData;
     private readonly int[] _listSize;
     private readonly int[] _listReserved;
+    private readonly IntPtr[]?[] _structVectors;
+    private readonly IntPtr[]?[] _structData;
+    private readonly IntPtr[]?[] _structValidity;
+    private readonly DuckDbType[]?[] _structTypes;
     private readonly NativeArena _arena = new();
     private int _row;
     private int _column;
@@ -81,6 +85,21 @@ public sealed unsafe class DuckDbAppender : IDisposable
         _listChildData = new IntPtr[count];
         _listSize = new int[count];
         _listReserved = new int[count];
+        _structVectors = new IntPtr[]?[count];
+        _structData = new IntPtr[]?[count];
+        _structValidity = new IntPtr[]?[count];
+        _structTypes = new DuckDbType[]?[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (_types[i].StructFields is { } fields)
+            {
+                _structVectors[i] = new IntPtr[fields.Count];
+                _structData[i] = new IntPtr[fields.Count];
+                _structValidity[i] = new IntPtr[fields.Count];
+                _structTypes[i] = [.. fields.Select(f => f.Type.Type)];
+            }
+        }
+
         PrepareChunk();
     }
 
@@ -190,7 +209,15 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         var column = NextColumn("null");
         SetNull(column, _row);
-        if (_typeIds[column] == DuckDbType.List)
+        if (_structVectors[column] is { } children)
+        {
+            // DuckDB reads a NULL struct's fields too: they are NULL with it.
+            for (var f = 0; f < children.Length; f++)
+            {
+                SetNull(children[f], ref _structValidity[column]![f], _row);
+            }
+        }
+        else if (_typeIds[column] == DuckDbType.List)
         {
             ((DuckDbListEntry*)_data[column])[_row] = new DuckDbListEntry { Offset = (ulong)_listSize[column], Length = 0 };
         }
@@ -210,9 +237,18 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendInt64(long value)
     {
         var column = NextColumn("Int64");
-        var data = _data[column];
+        if (!TryWriteInteger(column, _typeIds[column], _data[column], value))
+        {
+            CannotAppend(column, "Int64");
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> at the current row of a vector of an integer type (or DOUBLE); false for other types.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryWriteInteger(int column, DuckDbType type, IntPtr data, long value)
+    {
         var row = _row;
-        switch (_typeIds[column])
+        switch (type)
         {
             case DuckDbType.BigInt:
                 ((long*)data)[row] = value;
@@ -245,8 +281,39 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((double*)data)[row] = value;
                 break;
             default:
-                CannotAppend(column, "Int64");
-                break;
+                return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A STRUCT of integer fields, one value (or null) per field in order.</summary>
+    internal void AppendIntegerStruct(ReadOnlySpan<long?> fields)
+    {
+        var column = NextColumn("struct of integers");
+        if (_structData[column] is not { } data)
+        {
+            CannotAppend(column, "struct of integers");
+            return;
+        }
+
+        if (fields.Length != data.Length)
+        {
+            AbandonRow();
+            throw new DuckDbException($"Column {column} is {_types[column].SqlName}, of {data.Length} fields; {fields.Length} values were given.");
+        }
+
+        var types = _structTypes[column]!;
+        for (var f = 0; f < fields.Length; f++)
+        {
+            if (fields[f] is { } value)
+            {
+                TryWriteInteger(column, types[f], data[f], value);
+            }
+            else
+            {
+                SetNull(_structVectors[column]![f], ref _structValidity[column]![f], _row);
+            }
         }
     }
 
@@ -483,7 +550,16 @@ public sealed unsafe class DuckDbAppender : IDisposable
             _vectors[i] = vector;
             _data[i] = (IntPtr)NativeMethods.duckdb_vector_get_data(vector);
             _validity[i] = IntPtr.Zero;
-            if (_types[i].Type == DuckDbType.List)
+            if (_structVectors[i] is { } children)
+            {
+                for (var f = 0; f < children.Length; f++)
+                {
+                    children[f] = NativeMethods.duckdb_struct_vector_get_child(vector, (ulong)f);
+                    _structData[i]![f] = (IntPtr)NativeMethods.duckdb_vector_get_data(children[f]);
+                    _structValidity[i]![f] = IntPtr.Zero;
+                }
+            }
+            else if (_types[i].Type == DuckDbType.List)
             {
                 SetListSize(i, 0);
                 _listSize[i] = 0;
@@ -514,17 +590,45 @@ public sealed unsafe class DuckDbAppender : IDisposable
         _listChildData[column] = (IntPtr)NativeMethods.duckdb_vector_get_data(child);
     }
 
-    private void SetNull(int column, int row)
+    private void SetNull(int column, int row) => SetNull(_vectors[column], ref _validity[column], row);
+
+    /// <summary>Marks a row of a vector NULL; <paramref name="validity"/> caches the vector's mask, made writable on first use.</summary>
+    private static void SetNull(IntPtr vector, ref IntPtr validity, int row)
     {
-        var mask = (ulong*)_validity[column];
+        var mask = (ulong*)validity;
         if (mask is null)
         {
-            NativeMethods.duckdb_vector_ensure_validity_writable(_vectors[column]);
-            mask = NativeMethods.duckdb_vector_get_validity(_vectors[column]);
-            _validity[column] = (IntPtr)mask;
+            NativeMethods.duckdb_vector_ensure_validity_writable(vector);
+            mask = NativeMethods.duckdb_vector_get_validity(vector);
+            validity = (IntPtr)mask;
         }
 
         mask[row >> 6] &= ~(1UL << (row & 63));
+    }
+
+    /// <summary>Marks the current row valid again in every mask a dropped row may have written to.</summary>
+    private void ClearRowNulls()
+    {
+        var word = _row >> 6;
+        var bit = 1UL << (_row & 63);
+        for (var i = 0; i < _validity.Length; i++)
+        {
+            if (_validity[i] != IntPtr.Zero)
+            {
+                ((ulong*)_validity[i])[word] |= bit;
+            }
+
+            if (_structValidity[i] is { } children)
+            {
+                foreach (var mask in children)
+                {
+                    if (mask != IntPtr.Zero)
+                    {
+                        ((ulong*)mask)[word] |= bit;
+                    }
+                }
+            }
+        }
     }
 
     private void WriteString(DuckDbStringT* target, ReadOnlySpan<char> value)
@@ -584,6 +688,8 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private static bool IsSupported(DuckDbColumnType type) => type.Type switch
     {
         DuckDbType.List => type.ListChildType == DuckDbType.Varchar,
+        DuckDbType.Struct => type.StructFields is { Count: > 0 } fields && fields.All(f => f.Type.Type is DuckDbType.BigInt or DuckDbType.Integer
+            or DuckDbType.SmallInt or DuckDbType.TinyInt or DuckDbType.UBigInt or DuckDbType.UInteger or DuckDbType.USmallInt or DuckDbType.UTinyInt),
         DuckDbType.Varchar or DuckDbType.Blob or DuckDbType.Uuid => true,
         _ => DuckDbTypes.FixedWidth(type.Type) > 0 && type.Type is not (DuckDbType.Interval or DuckDbType.Time or DuckDbType.TimestampS or DuckDbType.TimestampMs or DuckDbType.TimestampNs),
     };
@@ -606,8 +712,17 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
     }
 
-    // A row that failed half-way is dropped whole: the next CreateRow starts clean and nothing partial is appended.
-    private void AbandonRow() => _column = 0;
+    // A row that failed half-way is dropped whole: the next CreateRow starts clean and nothing partial is appended. The
+    // values it wrote are overwritten by the next row, but not the NULLs it marked, which are undone here.
+    private void AbandonRow()
+    {
+        if (_column != 0)
+        {
+            ClearRowNulls();
+        }
+
+        _column = 0;
+    }
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -753,6 +868,16 @@ public readonly ref struct DuckDbAppenderRow
     public DuckDbAppenderRow Append(Guid value)
     {
         _appender.AppendGuid(value);
+        return this;
+    }
+
+    /// <summary>
+    /// A STRUCT whose fields are all integers, one value per field in order (null for a NULL field); for a NULL struct,
+    /// use <see cref="AppendNull"/>. A value outside its field's range throws, as for a column.
+    /// </summary>
+    public DuckDbAppenderRow AppendIntegerStruct(scoped ReadOnlySpan<long?> fields)
+    {
+        _appender.AppendIntegerStruct(fields);
         return this;
     }
 

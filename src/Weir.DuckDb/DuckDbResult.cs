@@ -156,6 +156,19 @@ internal static class ColumnTypeReader
             decimalStorage = (DuckDbType)NativeMethods.duckdb_decimal_internal_type(logicalType);
         }
 
-        return new DuckDbColumnType(id, child, alias) { DecimalWidth = width, DecimalScale = scale, DecimalStorage = decimalStorage };
+        var fields = id == DuckDbType.Struct ? DescribeFields(logicalType) : null;
+        return new DuckDbColumnType(id, child, alias) { DecimalWidth = width, DecimalScale = scale, DecimalStorage = decimalStorage, StructFields = fields };
+    }
+
+    private static DuckDbStructField[] DescribeFields(IntPtr logicalType)
+    {
+        var fields = new DuckDbStructField[(int)NativeMethods.duckdb_struct_type_child_count(logicalType)];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            using var childType = LogicalTypeHandle.FromPointer(NativeMethods.duckdb_struct_type_child_type(logicalType, (ulong)i));
+            fields[i] = new DuckDbStructField(NativeMethods.duckdb_struct_type_child_name(logicalType, (ulong)i) ?? "", Describe(childType.DangerousGetHandle()));
+        }
+
+        return fields;
     }
 }

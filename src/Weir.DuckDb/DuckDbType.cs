@@ -87,14 +87,21 @@ public sealed record DuckDbColumnType(DuckDbType Type, DuckDbType ListChildType,
     /// <summary>The integer type a DECIMAL is stored as, which depends on its width.</summary>
     internal DuckDbType DecimalStorage { get; init; }
 
-    /// <summary>The type as DuckDB spells it in SQL, e.g. BIGINT, VARCHAR[], DECIMAL(18,3), JSON.</summary>
+    /// <summary>A STRUCT's fields in order; null for the other types.</summary>
+    public IReadOnlyList<DuckDbStructField>? StructFields { get; init; }
+
+    /// <summary>The type as DuckDB spells it in SQL, e.g. BIGINT, VARCHAR[], DECIMAL(18,3), JSON, STRUCT(a INTEGER, b BIGINT).</summary>
     public string SqlName => Alias ?? Type switch
     {
         DuckDbType.List => DuckDbTypes.SqlName(ListChildType) + "[]",
         DuckDbType.Decimal => $"DECIMAL({DecimalWidth},{DecimalScale})",
+        DuckDbType.Struct when StructFields is { } fields => $"STRUCT({string.Join(", ", fields.Select(f => $"{f.Name} {f.Type.SqlName}"))})",
         _ => DuckDbTypes.SqlName(Type),
     };
 }
+
+/// <summary>One field of a STRUCT type: its name and type.</summary>
+public sealed record DuckDbStructField(string Name, DuckDbColumnType Type);
 
 public static class DuckDbTypes
 {

@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using System.Text;
 using System.Text.Unicode;
 using Weir.Enrichment.Referrers;
@@ -37,6 +36,8 @@ public sealed class EventEnricher : IHotRowEnricher
     private HotDimensionEntry? _direct;
     private byte[] _decoded = new byte[256];
     private byte[] _key = new byte[512];
+    private readonly byte[] _plainHost = new byte[253]; // the longest DNS name
+    private int _plainHostLength;
 
     /// <param name="data">The parsers and their data.</param>
     /// <param name="visitors">The visitor ids' salts; none leaves <c>visitor_id</c> NULL.</param>
@@ -57,7 +58,7 @@ public sealed class EventEnricher : IHotRowEnricher
         // Entries belong to one hot table's dimensions. The caches keep what was parsed: an entry of another table is
         // adopted by this one when it is next used.
         _dimensions = columns.Dimensions;
-        // The country's table entry is asked for first and read last: the rest of the work hides the wait for memory.
+        // The country's table entries are asked for first and read last: the rest of the work hides the wait for memory.
         var hasIp = record.Has(RecordField.Ip);
         var ip = hasIp ? record.GetUtf8(RecordField.Ip) : default;
         var country = hasIp ? _data.Countries.BeginLookup(ip) : default;
@@ -66,13 +67,17 @@ public sealed class EventEnricher : IHotRowEnricher
         if (record.Has(RecordField.UserAgent))
         {
             userAgent = record.GetUtf8(RecordField.UserAgent);
-            agentHash = XxHash3.HashToUInt64(userAgent);
-            columns.Agent = AgentOf(userAgent, agentHash);
+            columns.Agent = AgentOf(userAgent, out agentHash);
         }
 
-        if (hasIp && _visitors is not null)
+        if (hasIp)
         {
-            columns.VisitorHash = _visitors.Hash(record.ReceivedAt, record.SiteId, ip, agentHash, userAgent.Length);
+            // The prefix's entry has arrived meanwhile; a split prefix's block entry is asked for now.
+            country = _data.Countries.ContinueLookup(country);
+            if (_visitors is not null)
+            {
+                columns.VisitorHash = _visitors.Hash(record.ReceivedAt, record.SiteId, ip, agentHash, userAgent.Length);
+            }
         }
 
         var tags = new QueryTags(record.Has(RecordField.Query) ? record.GetUtf8(RecordField.Query) : default);
@@ -88,9 +93,9 @@ public sealed class EventEnricher : IHotRowEnricher
         }
     }
 
-    private HotDimensionEntry AgentOf(ReadOnlySpan<byte> utf8, ulong hash)
+    private HotDimensionEntry AgentOf(ReadOnlySpan<byte> utf8, out ulong hash)
     {
-        if (_agents.TryGet(utf8, hash, out var known))
+        if (_agents.TryGet(utf8, out var known, out hash))
         {
             return Current(_agents, utf8, hash, known);
         }
@@ -133,7 +138,7 @@ public sealed class EventEnricher : IHotRowEnricher
     {
         var referrer = record.Has(RecordField.Referrer) ? record.GetUtf8(RecordField.Referrer) : default;
         var host = record.Has(RecordField.Host) ? record.GetUtf8(RecordField.Host) : default;
-        if (tags.Source.IsEmpty && (referrer.IsEmpty || ReferrerSources.IsOwnPage(referrer, host)))
+        if (tags.Source.IsEmpty && (referrer.IsEmpty || IsOwnPage(referrer, host)))
         {
             // No referrer, or one of the site's own pages, and no campaign: no source (most events of a visit).
             if (_direct is null || !_dimensions!.Owns(_direct))
@@ -155,8 +160,7 @@ public sealed class EventEnricher : IHotRowEnricher
         var at = Append(key, 0, referrer);
         at = Append(key, at, host);
         Append(key, at, tags.Source);
-        var hash = XxHash3.HashToUInt64(key);
-        if (_origins.TryGet(key, hash, out var known))
+        if (_origins.TryGet(key, out var known, out var hash))
         {
             return Current(_origins, key, hash, known);
         }
@@ -167,6 +171,23 @@ public sealed class EventEnricher : IHotRowEnricher
         var origin = _dimensions!.Origin(ReferrerSources.ExternalHost(referrerText, hostText), found.Source);
         _origins.Add(key, hash, origin);
         return origin;
+    }
+
+    /// <summary>
+    /// <see cref="ReferrerSources.IsOwnPage(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>, remembering the last host found
+    /// plain: a site's events name the same host, so the check of its bytes is mostly a comparison with a copy.
+    /// </summary>
+    private bool IsOwnPage(ReadOnlySpan<byte> referrer, ReadOnlySpan<byte> host)
+    {
+        var known = !host.IsEmpty && host.SequenceEqual(_plainHost.AsSpan(0, _plainHostLength));
+        if (!known && host.Length <= _plainHost.Length && ReferrerSources.IsPlainHost(host))
+        {
+            host.CopyTo(_plainHost);
+            _plainHostLength = host.Length;
+            known = !host.IsEmpty;
+        }
+
+        return ReferrerSources.IsOwnPage(referrer, host, known);
     }
 
     /// <summary>A cached entry, adopted by the current hot table's dimensions (and cached so) when it came from another.</summary>

@@ -10,8 +10,11 @@ public enum ColumnType
     Boolean,
     Json,
 
-    /// <summary>Only in the hot table (the visitor hash), never in <c>events</c>.</summary>
-    BigInt,
+    /// <summary>
+    /// Only in the hot table, never in <c>events</c>: the enrichment's dimension ids and visitor hash, one STRUCT
+    /// (<see cref="Hot.HotTable.EnrichmentSqlType"/>).
+    /// </summary>
+    HotEnrichment,
 }
 
 /// <summary>One column of the table <c>events</c>: its name (a contract, see DESIGN.md) and type.</summary>
@@ -25,7 +28,7 @@ public readonly record struct EventColumn(string Name, ColumnType Type)
         ColumnType.Integer => "INTEGER",
         ColumnType.Boolean => "BOOLEAN",
         ColumnType.Json => "JSON",
-        ColumnType.BigInt => "BIGINT",
+        ColumnType.HotEnrichment => Hot.HotTable.EnrichmentSqlType,
         _ => throw new ArgumentOutOfRangeException(nameof(Type)),
     };
 }

@@ -61,6 +61,61 @@ public sealed class AppenderTests : IDisposable
     }
 
     [Fact]
+    public void A_struct_of_integers_round_trips_with_null_fields_and_null_structs_over_many_chunks()
+    {
+        _db.Connection.Execute("CREATE TABLE t(k INTEGER, s STRUCT(a INTEGER, b BIGINT, c SMALLINT))");
+        const int rows = 5000; // more than two chunks
+        using (var appender = _db.Connection.CreateAppender("t"))
+        {
+            Assert.Equal("STRUCT(a INTEGER, b BIGINT, c SMALLINT)", appender.ColumnTypes[1].SqlName);
+            for (var k = 0; k < rows; k++)
+            {
+                var row = appender.CreateRow().Append(k);
+                row = (k % 7) switch
+                {
+                    0 => row.AppendNull(),
+                    1 => row.AppendIntegerStruct([null, long.MinValue, null]),
+                    _ => row.AppendIntegerStruct([k, k * 1_000_000_000L, (long)(k % 300)]),
+                };
+                row.EndRow();
+            }
+
+            appender.Close();
+        }
+
+        var read = _db.Rows("SELECT k, s IS NULL, s.a, s.b, s.c FROM t ORDER BY k");
+        Assert.Equal(rows, read.Count);
+        for (var k = 0; k < rows; k++)
+        {
+            object?[] expected = (k % 7) switch
+            {
+                0 => [k, true, null, null, null],
+                1 => [k, false, null, long.MinValue, null],
+                _ => [k, false, k, k * 1_000_000_000L, (short)(k % 300)],
+            };
+            Assert.Equal(expected, read[k]);
+        }
+    }
+
+    [Fact]
+    public void A_struct_field_out_of_range_drops_the_row_and_leaves_no_null_behind()
+    {
+        _db.Connection.Execute("CREATE TABLE t(k INTEGER, s STRUCT(a INTEGER, b SMALLINT))");
+        using (var appender = _db.Connection.CreateAppender("t"))
+        {
+            // The first field is marked NULL before the second fails: the dropped row must not leave that mark on the
+            // row written next in its place.
+            var error = Assert.Throws<DuckDbException>(() => appender.CreateRow().AppendNull().AppendIntegerStruct([null, 70_000]).EndRow());
+            Assert.Contains("outside its range", error.Message);
+            Assert.Throws<DuckDbException>(() => appender.CreateRow().Append(1).AppendIntegerStruct([1]));
+            appender.CreateRow().Append(2).AppendIntegerStruct([3, 4]).EndRow();
+            appender.Close();
+        }
+
+        Assert.Equal([[2, 3, (short)4]], _db.Rows("SELECT k, s.a, s.b FROM t"));
+    }
+
+    [Fact]
     public void Strings_of_every_length_compare_equal_in_sql()
     {
         _db.Connection.Execute("CREATE TABLE s(n INTEGER, v VARCHAR)");

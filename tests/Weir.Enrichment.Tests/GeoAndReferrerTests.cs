@@ -134,11 +134,57 @@ public sealed class GeoAndReferrerTests
         foreach (var address in probes)
         {
             var text = $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}";
-            var index = countries.LookupIndex(System.Text.Encoding.ASCII.GetBytes(text));
+            var bytes = System.Text.Encoding.ASCII.GetBytes(text);
+            var index = countries.LookupIndex(bytes);
             var found = index < 0 ? null : countries.CodeAt(index);
+            // The loader's path reads the prefix entry in a middle step; it must find the same country.
+            var stepwise = countries.EndLookup(countries.ContinueLookup(countries.BeginLookup(bytes)));
+            if (stepwise != index)
+            {
+                Assert.Fail($"{text}: {index} in one call, {stepwise} in three steps");
+            }
+
             if (found != Expected(address))
             {
                 Assert.Fail($"{text}: {found ?? "no country"}, but its range says {Expected(address) ?? "no country"}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_vector_parse_of_dotted_ipv4_answers_as_the_character_loop_does()
+    {
+        // Random strings of digits and dots around the valid lengths (most invalid: empty parts, four digits, 256…),
+        // valid addresses with and without leading zeros, and a few other bytes.
+        var random = new Random(17);
+        var cases = new List<string> { "0.0.0.0", "255.255.255.255", "1.2.3.4", "001.002.003.004", "256.1.1.1", "1.2.3.4.", ".1.2.3",
+            "1..2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "1.2.3.a", "1.2.3.4\0", "1111.2.3.4", "1.2.3.1000", "", "1.2.3" };
+        const string alphabet = "0123456789.";
+        for (var i = 0; i < 200_000; i++)
+        {
+            if (i % 2 == 0)
+            {
+                cases.Add($"{random.Next(256)}.{random.Next(256)}.{random.Next(300)}.{random.Next(256):D2}");
+                continue;
+            }
+
+            var text = new char[random.Next(5, 18)];
+            for (var j = 0; j < text.Length; j++)
+            {
+                text[j] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            cases.Add(new string(text));
+        }
+
+        foreach (var text in cases)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            var expected = IpCountries.TryParseV4<byte>(bytes, out var expectedAddress);
+            var actual = IpCountries.TryParseV4Utf8(bytes, out var actualAddress);
+            if (actual != expected || actualAddress != (expected ? expectedAddress : 0))
+            {
+                Assert.Fail($"\"{text}\": the loop says {(expected ? expectedAddress.ToString("X8") : "no address")}, the vector parse {(actual ? actualAddress.ToString("X8") : "no address")}");
             }
         }
     }
@@ -154,9 +200,18 @@ public sealed class GeoAndReferrerTests
     [InlineData("ftp://shop.example/", "shop.example", false)]
     [InlineData("https://shop.example/", "", false)]
     [InlineData("https:///path", "shop.example", false)]
+    [InlineData("https://shop.example", "shop.example", true)]
+    [InlineData("https://shop.example?utm_source=x", "shop.example", true)]
+    [InlineData("https://shop.example#top", "shop.example", true)]
+    [InlineData("https://shop.example@evil.example/", "shop.example", false)]
+    [InlineData("https://shop.examples.example/", "shop.example", false)]
+    [InlineData("https://Shop.example/", "Shop.example", false)]
     public void The_loaders_own_page_shortcut_is_never_wrong(string referrer, string host, bool own)
     {
-        Assert.Equal(own, ReferrerSources.IsOwnPage(System.Text.Encoding.UTF8.GetBytes(referrer), System.Text.Encoding.UTF8.GetBytes(host)));
+        var (referrerBytes, hostBytes) = (System.Text.Encoding.UTF8.GetBytes(referrer), System.Text.Encoding.UTF8.GetBytes(host));
+        Assert.Equal(own, ReferrerSources.IsOwnPage(referrerBytes, hostBytes));
+        // The enricher's form, told whether the host is plain (which it remembers from event to event), agrees.
+        Assert.Equal(own, ReferrerSources.IsOwnPage(referrerBytes, hostBytes, ownHostIsPlain: ReferrerSources.IsPlainHost(hostBytes)));
         if (own)
         {
             // Where the shortcut answers yes, the full parse agrees that the referrer is no external host.

@@ -62,6 +62,10 @@ internal static unsafe partial class NativeMethods
     internal static partial int duckdb_list_vector_reserve(IntPtr vector, ulong capacity);
 
     [LibraryImport(LibraryName)]
+    [SuppressGCTransition]
+    internal static partial IntPtr duckdb_struct_vector_get_child(IntPtr vector, ulong index);
+
+    [LibraryImport(LibraryName)]
     internal static partial ulong duckdb_vector_size();
 
     [LibraryImport(LibraryName)]
@@ -72,6 +76,16 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName)]
     internal static partial IntPtr duckdb_list_type_child_type(IntPtr type);
+
+    [LibraryImport(LibraryName)]
+    internal static partial ulong duckdb_struct_type_child_count(IntPtr type);
+
+    [LibraryImport(LibraryName)]
+    [return: MarshalUsing(typeof(CallerFreedUtf8StringMarshaller))]
+    internal static partial string? duckdb_struct_type_child_name(IntPtr type, ulong index);
+
+    [LibraryImport(LibraryName)]
+    internal static partial IntPtr duckdb_struct_type_child_type(IntPtr type, ulong index);
 
     [LibraryImport(LibraryName)]
     [return: MarshalUsing(typeof(CallerFreedUtf8StringMarshaller))]

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Weir.Enrichment.Geo;
 
@@ -73,7 +74,7 @@ public sealed class IpCountries
     /// </summary>
     public PendingCountry BeginLookup(ReadOnlySpan<byte> address)
     {
-        if (TryParseV4(address, out var v4))
+        if (TryParseV4Utf8(address, out var v4))
         {
             _v4.Prefetch(v4);
             return new PendingCountry(v4, PendingCountry.V4);
@@ -89,8 +90,21 @@ public sealed class IpCountries
         return new PendingCountry(0, IPAddress.TryParse(text[..length], out var parsed) ? IndexOf(parsed) : -1);
     }
 
+    /// <summary>
+    /// The optional middle step, some work after <see cref="BeginLookup"/>: reads the IPv4 prefix entry the CPU has
+    /// loaded meanwhile and, when the prefix is split between countries, asks for the entry of the address's /24 block,
+    /// so that <see cref="EndLookup"/> finds that one loaded too.
+    /// </summary>
+    public PendingCountry ContinueLookup(PendingCountry pending) =>
+        pending.Index == PendingCountry.V4 ? new PendingCountry(pending.Address, PendingCountry.V4Read, _v4.ReadPrefix(pending.Address)) : pending;
+
     /// <summary>The country index of a <see cref="BeginLookup"/>, -1 when unknown or not an address.</summary>
-    public int EndLookup(PendingCountry pending) => pending.Index == PendingCountry.V4 ? _v4.Find(pending.Address) : pending.Index;
+    public int EndLookup(PendingCountry pending) => pending.Index switch
+    {
+        PendingCountry.V4 => _v4.Find(pending.Address),
+        PendingCountry.V4Read => _v4.Find(pending.Address, pending.Entry),
+        _ => pending.Index,
+    };
 
     public string? Lookup(IPAddress address) => CodeOrNull(IndexOf(address));
 
@@ -138,6 +152,65 @@ public sealed class IpCountries
     }
 
     /// <summary>A dotted IPv4 address of exactly four decimal parts of at most three digits each, up to 255, as UTF-16 or UTF-8.</summary>
+    /// <summary>
+    /// <see cref="TryParseV4{TChar}"/> for UTF-8, the loader's path, without a branch per character: a vector compare
+    /// finds the dots and checks that every other byte is a digit, and each part's value is its three leading bytes
+    /// weighted by the part's length. The same answers as the loop (a test compares them).
+    /// </summary>
+    internal static bool TryParseV4Utf8(ReadOnlySpan<byte> text, out uint address)
+    {
+        address = 0;
+        var length = text.Length;
+        if ((uint)(length - 7) > 8)
+        {
+            return false; // shorter than "1.2.3.4" or longer than "255.255.255.255"
+        }
+
+        // Two bytes past the sixteen the vector reads, so that a part's three leading bytes can always be read; the
+        // padding is zero, neither a digit nor a dot.
+        Span<byte> bytes = stackalloc byte[18];
+        bytes.Clear();
+        text.CopyTo(bytes);
+        var vector = Vector128.Create((ReadOnlySpan<byte>)bytes);
+        var inText = (1u << length) - 1;
+        var digits = Vector128.LessThan(vector - Vector128.Create((byte)'0'), Vector128.Create((byte)10)).ExtractMostSignificantBits() & inText;
+        var dots = Vector128.Equals(vector, Vector128.Create((byte)'.')).ExtractMostSignificantBits() & inText;
+        if ((digits | dots) != inText || BitOperations.PopCount(dots) != 3)
+        {
+            return false;
+        }
+
+        var first = BitOperations.TrailingZeroCount(dots);
+        dots &= dots - 1;
+        var second = BitOperations.TrailingZeroCount(dots);
+        var third = BitOperations.TrailingZeroCount(dots & (dots - 1));
+        var a = Part(bytes, 0, first);
+        var b = Part(bytes, first + 1, second - first - 1);
+        var c = Part(bytes, second + 1, third - second - 1);
+        var d = Part(bytes, third + 1, length - third - 1);
+        if ((a | b | c | d) > 255)
+        {
+            return false; // a part over 255, or of no digits or more than three (Part answers 256 for those)
+        }
+
+        address = (uint)((a << 24) | (b << 16) | (c << 8) | d);
+        return true;
+    }
+
+    /// <summary>The value of the part of 1–3 digits at <paramref name="start"/>; 256 for any other length.</summary>
+    private static int Part(ReadOnlySpan<byte> bytes, int start, int length)
+    {
+        if ((uint)(length - 1) > 2)
+        {
+            return 256;
+        }
+
+        // Weights by length (1: x; 2: 10x + y; 3: 100x + 10y + z): the bytes past the part are multiplied by zero.
+        ReadOnlySpan<byte> weights = [1, 0, 0, 10, 1, 0, 100, 10, 1];
+        var w = weights.Slice((length - 1) * 3, 3);
+        return ((bytes[start] - '0') * w[0]) + ((bytes[start + 1] - '0') * w[1]) + ((bytes[start + 2] - '0') * w[2]);
+    }
+
     internal static bool TryParseV4<TChar>(ReadOnlySpan<TChar> text, out uint address) where TChar : unmanaged, IBinaryInteger<TChar>
     {
         address = 0;
@@ -241,15 +314,23 @@ public sealed class IpCountries
 public readonly struct PendingCountry
 {
     internal const int V4 = -2;
+    internal const int V4Read = -3;
 
-    internal PendingCountry(uint address, int index)
+    internal PendingCountry(uint address, int index, ushort entry = 0)
     {
         Address = address;
         Index = index;
+        Entry = entry;
     }
 
     internal uint Address { get; }
 
-    /// <summary>The country index when already known (-1 for none), or <see cref="V4"/>: <see cref="Address"/> is to be looked up.</summary>
+    /// <summary>The prefix table's entry, once <see cref="Index"/> is <see cref="V4Read"/>.</summary>
+    internal ushort Entry { get; }
+
+    /// <summary>
+    /// The country index when already known (-1 for none), or <see cref="V4"/>: <see cref="Address"/> is to be looked
+    /// up, or <see cref="V4Read"/>: to be looked up from <see cref="Entry"/>.
+    /// </summary>
     internal int Index { get; }
 }

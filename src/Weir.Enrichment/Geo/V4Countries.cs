@@ -126,18 +126,37 @@ internal sealed class V4Countries
     /// <summary>The number of ranges the table was made from.</summary>
     public int Ranges { get; }
 
-    /// <summary>Asks the CPU to start loading the prefix table's entry for <paramref name="address"/>, which <see cref="Find"/> reads first.</summary>
+    /// <summary>Asks the CPU to start loading the prefix table's entry for <paramref name="address"/>, which <see cref="Find(uint)"/> reads first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(uint address) => CpuCache.Prefetch(ref _prefixes[address >> 16]);
 
+    /// <summary>
+    /// Reads the prefix table's entry for <paramref name="address"/> (see <see cref="Prefetch"/>) and, when the prefix is
+    /// split, asks the CPU for the block's entry, which <see cref="Find(uint, ushort)"/> reads next.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort ReadPrefix(uint address)
+    {
+        var entry = _prefixes[address >> 16];
+        if (entry >= SplitBase)
+        {
+            CpuCache.Prefetch(ref _blocks[BlockIndex(entry, address)]);
+        }
+
+        return entry;
+    }
+
     /// <summary>The country index of <paramref name="address"/>, or -1 when no range covers it.</summary>
-    public int Find(uint address)
+    public int Find(uint address) => Find(address, _prefixes[address >> 16]);
+
+    /// <summary>The country index of <paramref name="address"/>, whose prefix entry <see cref="ReadPrefix"/> gave.</summary>
+    public int Find(uint address, ushort entry)
     {
         var prefix = (int)(address >> 16);
-        var country = _prefixes[prefix];
+        var country = entry;
         if (country >= SearchOnly)
         {
-            var block = country == SearchOnly ? BlockCut : _blocks[((country - SplitBase) << 8) | (int)((address >> 8) & 0xFF)];
+            var block = country == SearchOnly ? BlockCut : _blocks[BlockIndex(country, address)];
             country = block switch
             {
                 BlockCut => Search(prefix, address),
@@ -148,6 +167,9 @@ internal sealed class V4Countries
 
         return country == None ? -1 : country;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BlockIndex(ushort entry, uint address) => ((entry - SplitBase) << 8) | (int)((address >> 8) & 0xFF);
 
     private ushort Search(int prefix, uint address)
     {

@@ -139,9 +139,19 @@ public sealed class ReferrerSources
     /// shortcut for a visit's inner pages; it answers true only where <see cref="ExternalHost"/> would answer null,
     /// and false for anything unusual (user info, uppercase, IDN), which then takes the full parse.
     /// </summary>
-    public static bool IsOwnPage(ReadOnlySpan<byte> referrer, ReadOnlySpan<byte> ownHost)
+    public static bool IsOwnPage(ReadOnlySpan<byte> referrer, ReadOnlySpan<byte> ownHost) => IsOwnPage(referrer, ownHost, ownHostIsPlain: false);
+
+    /// <summary><see cref="IsOwnPage(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for a caller that knows the own host is plain (<see cref="IsPlainHost"/>).</summary>
+    internal static bool IsOwnPage(ReadOnlySpan<byte> referrer, ReadOnlySpan<byte> ownHost, bool ownHostIsPlain)
     {
         var rest = referrer.StartsWith("https://"u8) ? referrer[8..] : referrer.StartsWith("http://"u8) ? referrer[7..] : default;
+        if (!ownHost.IsEmpty && rest.StartsWith(ownHost) && (rest.Length == ownHost.Length || rest[ownHost.Length] is (byte)'/' or (byte)'?' or (byte)'#'))
+        {
+            // The usual case, checked first without looking for the host's end: the referrer names exactly the page's
+            // own host. The answer is then whether that host is plain, as below.
+            return ownHostIsPlain || IsPlainHost(ownHost);
+        }
+
         var end = rest.IndexOfAny("/?#:@"u8);
         if (rest.IsEmpty || (end >= 0 && rest[end] == (byte)'@'))
         {
@@ -159,6 +169,9 @@ public sealed class ReferrerSources
         var bare = StripWww(host);
         return bare.SequenceEqual(StripWww(ownHost)) && !bare.ContainsAnyExcept(PlainHostBytes);
     }
+
+    /// <summary>Whether a host is lowercase ASCII letters, digits, dots and hyphens only.</summary>
+    internal static bool IsPlainHost(ReadOnlySpan<byte> host) => !host.ContainsAnyExcept(PlainHostBytes);
 
     private static readonly SearchValues<byte> PlainHostBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789.-"u8);
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Weir.Enrichment.Visitors;
 
@@ -47,6 +48,8 @@ public static class SipHash
         return v0 ^ v1 ^ v2 ^ v3;
     }
 
+    // Inlined so that the four state words stay in registers instead of going through memory at every round.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
     {
         v0 += v1;

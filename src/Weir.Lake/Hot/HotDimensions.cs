@@ -48,8 +48,8 @@ public sealed class HotDimensionEntry
 /// <remarks>
 /// Why: DuckDB copies every non-NULL string of an appended row into the table and updates the column's statistics,
 /// about 50–60 ns a value, while an INTEGER costs a few. A user agent's five strings and a bot flag, an origin's two
-/// strings and a country become three integers, which keeps the loader with enrichment within a few per cent of the
-/// loader without (see docs/performance.md). Only a cache miss in an enricher comes here; lanes share one instance.
+/// strings and a country become three integers (fields of the hot table's one <see cref="HotTable.Enrichment"/> STRUCT),
+/// which keeps the rows cheap to append (see docs/performance.md). Only a cache miss in an enricher comes here; lanes share one instance.
 /// New entries are written to DuckDB by <see cref="Publish"/>, which every lane calls before it flushes its appender,
 /// so no row becomes visible before the values its ids stand for.
 /// </remarks>

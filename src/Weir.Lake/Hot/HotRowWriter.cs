@@ -21,6 +21,9 @@ public sealed class HotRowWriter
     private readonly HotEnrichment _enrichment;
     private readonly Source[] _plan;
 
+    /// <summary>The fields of <see cref="HotTable.Enrichment"/>: the dimension ids, then the visitor hash.</summary>
+    private const int EnrichmentFields = 4;
+
     /// <param name="appender">An appender on <see cref="HotTable.Name"/>.</param>
     /// <param name="dimensions">The interned enrichment values of the appender's database, shared by its writers.</param>
     /// <param name="enricher">Fills the enrichment columns; none leaves them NULL.</param>
@@ -51,6 +54,7 @@ public sealed class HotRowWriter
             _enricher.Enrich(in record, enrichment);
         }
 
+        Span<long?> fields = stackalloc long?[EnrichmentFields];
         var row = _appender.CreateRow();
         foreach (var source in _plan)
         {
@@ -71,11 +75,20 @@ public sealed class HotRowWriter
                 case SourceKind.EnrichmentText:
                     row = enrichment.TryGet(source.Index, out var text) ? row.AppendUtf8(text) : row.AppendNull();
                     break;
-                case SourceKind.Dimension:
-                    row = enrichment.Entry(source.Index) is { } entry ? row.Append(entry.Id) : row.AppendNull();
-                    break;
                 default:
-                    row = enrichment.VisitorHash is { } hash ? row.Append(unchecked((long)hash)) : row.AppendNull();
+                    if (_enricher is null)
+                    {
+                        row = row.AppendNull();
+                    }
+                    else
+                    {
+                        fields[(int)HotDimension.Agent] = enrichment.Entry((int)HotDimension.Agent)?.Id;
+                        fields[(int)HotDimension.Origin] = enrichment.Entry((int)HotDimension.Origin)?.Id;
+                        fields[(int)HotDimension.Place] = enrichment.Entry((int)HotDimension.Place)?.Id;
+                        fields[EnrichmentFields - 1] = enrichment.VisitorHash is { } hash ? unchecked((long)hash) : null;
+                        row = row.AppendIntegerStruct(fields);
+                    }
+
                     break;
             }
         }
@@ -103,10 +116,15 @@ public sealed class HotRowWriter
                 ColumnType.TimestampTz => DuckDbType.TimestampTz,
                 ColumnType.Integer => DuckDbType.Integer,
                 ColumnType.Boolean => DuckDbType.Boolean,
-                ColumnType.BigInt => DuckDbType.BigInt,
+                ColumnType.HotEnrichment => DuckDbType.Struct,
                 _ => DuckDbType.Varchar, // JSON is a VARCHAR with an alias.
             };
             CheckType(appender, c, column.Name, expected);
+            if (column.Type == ColumnType.HotEnrichment && appender.ColumnTypes[c].StructFields?.Count != EnrichmentFields)
+            {
+                throw new InvalidOperationException(
+                    $"Column {c} ({column.Name}) of the appender is {appender.ColumnTypes[c].SqlName}; {HotTable.Name} has {HotTable.EnrichmentSqlType} there.");
+            }
         }
 
         CheckType(appender, columns.Count, EventColumns.LogPosition, DuckDbType.BigInt);
@@ -142,15 +160,9 @@ public sealed class HotRowWriter
             return new Source(SourceKind.EnrichmentText, enrichment);
         }
 
-        var dimension = Array.IndexOf(HotDimensions.IdColumns, column.Name);
-        if (dimension >= 0 && column.Type == ColumnType.Integer)
+        if (column.Name == HotTable.Enrichment && column.Type == ColumnType.HotEnrichment)
         {
-            return new Source(SourceKind.Dimension, dimension);
-        }
-
-        if (column.Name == HotTable.VisitorHash && column.Type == ColumnType.BigInt)
-        {
-            return new Source(SourceKind.VisitorHash, 0);
+            return new Source(SourceKind.Enrichment, 0);
         }
 
         throw new InvalidOperationException(
@@ -173,8 +185,7 @@ public sealed class HotRowWriter
         Time,
         Int32,
         EnrichmentText,
-        Dimension,
-        VisitorHash,
+        Enrichment,
     }
 
     private readonly record struct Source(SourceKind Kind, int Index);

@@ -21,15 +21,13 @@ public sealed class HotTableTests : IDisposable
     }
 
     [Fact]
-    public void The_table_stores_the_enrichment_as_dimension_ids_and_a_visitor_hash()
+    public void The_table_stores_the_enrichment_as_dimension_ids_and_a_visitor_hash_in_one_struct()
     {
         var columns = ColumnsOf(HotTable.Name);
         Assert.Equal(HotTable.ColumnCount, columns.Count);
         Assert.Equal((EventColumns.LogPosition, "BIGINT", "NO"), columns[^1]);
-        Assert.Contains(("agent_id", "INTEGER", "YES"), columns);
-        Assert.Contains(("origin_id", "INTEGER", "YES"), columns);
-        Assert.Contains(("place_id", "INTEGER", "YES"), columns);
-        Assert.Contains(("visitor_hash", "BIGINT", "YES"), columns);
+        Assert.Contains(("enrichment", "STRUCT(agent_id INTEGER, origin_id INTEGER, place_id INTEGER, visitor_hash BIGINT)", "YES"), columns);
+        Assert.DoesNotContain(columns, c => c.Name is "agent_id" or "origin_id" or "place_id" or "visitor_hash");
         string[] derived = ["visitor_id", "browser", "browser_version", "os", "os_version", "device_type", "is_bot", "referrer_host", "source", "country", "region", "city"];
         Assert.DoesNotContain(columns, c => derived.Contains(c.Name));
     }
