@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -100,6 +101,21 @@ public sealed class WeirServer : IAsyncDisposable
             MinFreeDiskBytes = options.Ingest.MinFreeDiskBytes,
         };
         _ingest = new IngestHandler(EventLog, Sites, options.DataDirectory, ingest, time, loggerFactory.CreateLogger("Weir.Ingest"), Metrics.Scope);
+
+        if (options.Http.TrustedProxies.Count > 0)
+        {
+            // Behind a reverse proxy every connection is the proxy's: the visitor's address comes from X-Forwarded-For,
+            // believed only from the proxies named, and read right to left past each of them.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = null };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in options.Http.TrustedProxies)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+
+            _app.UseForwardedHeaders(forwarded);
+        }
 
         _app.MapHealthEndpoints();
         _app.MapIngestEndpoints(_ingest);

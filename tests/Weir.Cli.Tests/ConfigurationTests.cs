@@ -270,7 +270,7 @@ public sealed class ConfigurationTests : IDisposable
             e =>
             {
                 Assert.Equal($"{WeirJsonPath}: colour", e.Setting);
-                Assert.Equal("unknown key; the keys are urls, logFormat, logLevel, ingestRateLimit, maxBacklogMb, minFreeDiskMb, dedupWindowHours, flushRows, flushSeconds", e.Message);
+                Assert.Equal("unknown key; the keys are urls, trustedProxies, logFormat, logLevel, ingestRateLimit, maxBacklogMb, minFreeDiskMb, dedupWindowHours, flushRows, flushSeconds", e.Message);
             },
             e =>
             {

@@ -8,17 +8,7 @@ public sealed class IngestConfigurationTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    private WeirOptions Load(Dictionary<string, string?>? environment = null, string? file = null)
-    {
-        if (file is not null)
-        {
-            File.WriteAllText(Path.Combine(_data.Path, WeirConfiguration.FileName), file);
-        }
-
-        var env = environment ?? [];
-        env[WeirEnvironment.DataDirectory] = _data.Path;
-        return WeirConfiguration.Load(new CommandLineSettings(), env);
-    }
+    private WeirOptions Load(Dictionary<string, string?>? environment = null, string? file = null) => TestConfiguration.Load(_data.Path, environment, file);
 
     [Fact]
     public void Ingest_limits_default_to_no_rate_limit_1_gib_of_backlog_and_256_mib_of_free_disk()

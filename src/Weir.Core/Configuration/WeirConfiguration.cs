@@ -19,7 +19,7 @@ public static class WeirConfiguration
 
     private static readonly string[] LogFormatNames = ["text", "json"];
 
-    private static readonly string[] KnownFileKeys = ["urls", "logFormat", "logLevel", "ingestRateLimit", "maxBacklogMb", "minFreeDiskMb", "dedupWindowHours", "flushRows", "flushSeconds"];
+    private static readonly string[] KnownFileKeys = ["urls", "trustedProxies", "logFormat", "logLevel", "ingestRateLimit", "maxBacklogMb", "minFreeDiskMb", "dedupWindowHours", "flushRows", "flushSeconds"];
 
     /// <summary>
     /// Resolves and validates the options, and creates the data folder if it is missing.
@@ -38,13 +38,18 @@ public static class WeirConfiguration
         var fileName = dataDirectory is null ? FileName : Path.Combine(dataDirectory, FileName);
 
         var urls = Pick(flags.Urls, "--urls", environment, WeirEnvironment.Urls, file?.Urls, fileName, "urls");
+        var proxies = Pick(null, string.Empty, environment, WeirEnvironment.TrustedProxies, file?.TrustedProxies, fileName, "trustedProxies");
         var format = Pick(flags.LogFormat, "--log-format", environment, WeirEnvironment.LogFormat, file?.LogFormat, fileName, "logFormat");
         var level = Pick(flags.LogLevel, "--log-level", environment, WeirEnvironment.LogLevel, file?.LogLevel, fileName, "logLevel");
 
         var options = new WeirOptions
         {
             DataDirectory = dataDirectory ?? string.Empty,
-            Http = new HttpOptions { Urls = urls is null ? [DefaultUrls] : ParseUrls(urls.Value, errors) },
+            Http = new HttpOptions
+            {
+                Urls = urls is null ? [DefaultUrls] : ParseUrls(urls.Value, errors),
+                TrustedProxies = proxies is null ? [] : ParseNetworks(proxies.Value, errors),
+            },
             Logging = new LoggingOptions
             {
                 Format = format is null ? LogFormat.Text : ParseLogFormat(format.Value, errors),
@@ -303,6 +308,33 @@ public static class WeirConfiguration
 
         errors.Add(new ConfigurationError(value.Setting, $"'{value.Value}' is not one of {string.Join(", ", Enum.GetNames<WeirLogLevel>())}"));
         return WeirLogLevel.Information;
+    }
+
+    /// <summary>Addresses and CIDR networks separated by commas, e.g. <c>127.0.0.1, 10.0.0.0/8, ::1</c>.</summary>
+    private static System.Net.IPNetwork[] ParseNetworks(Sourced value, List<ConfigurationError> errors)
+    {
+        var parts = value.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var networks = new List<System.Net.IPNetwork>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (System.Net.IPAddress.TryParse(part, out var address) && !part.Contains('/', StringComparison.Ordinal))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else if (System.Net.IPNetwork.TryParse(part, out var network)
+                && System.Net.IPAddress.TryParse(part.AsSpan(0, part.IndexOf('/', StringComparison.Ordinal)), out var start) && start.Equals(network.BaseAddress))
+            {
+                // 10.0.0.1/8 would parse as 10.0.0.0/8; more likely a typo than meant, so it is refused.
+                networks.Add(network);
+            }
+            else
+            {
+                errors.Add(new ConfigurationError(value.Setting,
+                    $"'{part}' is not an IP address or a network such as 10.0.0.0/8 (with no bits set past the prefix); separate several with commas"));
+            }
+        }
+
+        return [.. networks];
     }
 
     private static string[] ParseUrls(Sourced value, List<ConfigurationError> errors)

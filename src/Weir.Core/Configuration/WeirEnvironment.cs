@@ -7,6 +7,7 @@ public static class WeirEnvironment
 {
     public const string DataDirectory = "WEIR_DATA";
     public const string Urls = "WEIR_URLS";
+    public const string TrustedProxies = "WEIR_TRUSTED_PROXIES";
     public const string LogFormat = "WEIR_LOG_FORMAT";
     public const string LogLevel = "WEIR_LOG_LEVEL";
     public const string AdminToken = "WEIR_ADMIN_TOKEN";

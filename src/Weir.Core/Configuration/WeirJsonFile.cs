@@ -11,6 +11,8 @@ internal sealed class WeirJsonFile
 {
     public string? Urls { get; set; }
 
+    public string? TrustedProxies { get; set; }
+
     public string? LogFormat { get; set; }
 
     public string? LogLevel { get; set; }

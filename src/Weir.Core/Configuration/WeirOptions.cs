@@ -58,6 +58,14 @@ public sealed record HttpOptions
     /// <c>http://127.0.0.1:8080</c>. Port 0 asks the operating system for a free port.
     /// </summary>
     public IReadOnlyList<string> Urls { get; init; } = [WeirConfiguration.DefaultUrls];
+
+    /// <summary>
+    /// The reverse proxies whose <c>X-Forwarded-For</c> is believed, as networks (a single address is a /32 or /128).
+    /// A request from one of them counts as coming from the address the header names (the last one not itself a
+    /// trusted proxy); from anywhere else the header is ignored, since anyone can send it. Empty (the default): the
+    /// connection's address always stands. The visitor id and the country come from that address.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 }
 
 /// <summary>How the host writes its log.</summary>

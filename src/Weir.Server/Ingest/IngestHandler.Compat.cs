@@ -51,8 +51,8 @@ internal sealed partial class IngestHandler
             Metrics.BytesReceived.Add(body.Length);
             batch = _batches.Get();
             batch.Reserve(body.Length * 4);
-            // Server-side senders pass the visitor's address in X-Forwarded-For; without a configured trusted proxy that
-            // header cannot be told from a forged one, so the connection's address stands.
+            // Server-side senders pass the visitor's address in X-Forwarded-For; it is the request's address only when
+            // the sender is a trusted proxy (the forwarded-headers middleware has then set it), as anyone can send it.
             var context = NewContext(http, siteId: null, EventProtocol.Plausible);
             var sites = new DomainSites(this, http);
             var sink = batch;
