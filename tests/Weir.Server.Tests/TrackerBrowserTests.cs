@@ -133,6 +133,36 @@ public sealed class TrackerBrowserTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Events_a_busy_server_refused_wait_in_storage_and_arrive_with_the_30_second_retry()
+    {
+        await using var server = await RunningServer.StartAsync(_data.Path);
+        var key = await server.CreateSiteAsync(allowedOrigins: ["https://shop.example"]);
+
+        // The browser stays online; the first answers are 503 (made by the test's browser, as a server shedding load
+        // gives them), then the page's clock is moved 30 s on, to the tracker's retry, and the real server takes them.
+        var output = JsonDocument.Parse(await NodeScripts.RunAsync("tracker-browser.mjs", BaseUrl(server), key, "retry")).RootElement;
+        Assert.True(output.GetProperty("refused").GetInt32() >= 1);
+        Assert.Equal(0, output.GetProperty("deliveredBefore").GetInt32());
+        Assert.Equal(0, output.GetProperty("storedAfter").GetInt32());
+        var stored = output.GetProperty("stored").EnumerateArray().Select(e => e.GetString()!).ToList();
+
+        // The closing page's engagement went straight through: the server no longer refused anything.
+        var records = await WaitForRecordsAsync(server, 3);
+        Assert.Equal(["page pageview /busy", "track Retry Me /busy", "track engagement /busy"],
+            records.Select(r => $"{Text(r, "type")} {Text(r, "event")} {Text(r, "path")}").Order(StringComparer.Ordinal));
+        var retried = records.Where(r => stored.Contains(Text(r, "message_id"))).ToList();
+        Assert.Equal(["Retry Me", "pageview"], retried.Select(r => Text(r, "event")).Order(StringComparer.Ordinal));
+        foreach (var record in retried)
+        {
+            // Sent by the retry, 30 s (of the page's clock) after they happened: dated when they happened.
+            var original = Time(record, "original_timestamp");
+            var sentAt = Time(record, "sent_at");
+            Assert.True(sentAt - original >= TimeSpan.FromSeconds(30), $"sent {sentAt - original} after it happened");
+            Assert.Equal(Time(record, "received_at") - (sentAt - original), Time(record, "timestamp"));
+        }
+    }
+
     private static string BaseUrl(RunningServer server) => server.Client.BaseAddress!.ToString().TrimEnd('/');
 
     /// <summary>Polls the server's log until it holds at least <paramref name="count"/> records, or the deadline passes.</summary>

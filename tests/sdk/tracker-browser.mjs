@@ -1,13 +1,13 @@
 // Drives Weir's browser tracker (GET /js/weir.js from a real Weir server) in headless Chromium.
-// Usage: node tracker-browser.mjs <server, e.g. http://127.0.0.1:8080> <writeKey> <scenario|hash|privacy>
+// Usage: node tracker-browser.mjs <server, e.g. http://127.0.0.1:8080> <writeKey> <scenario|hash|privacy|retry>
 // The pages are served by Playwright for https://shop.example; the tracker's requests go to the Weir server for real.
 // Prints one JSON line with what the test needs to check the server's log: times (ms since the epoch) and counts.
 import { createHash } from 'node:crypto'
 import { chromium } from 'playwright-core'
 
 const [server, writeKey, mode] = process.argv.slice(2)
-if (!server || !writeKey || !['scenario', 'hash', 'privacy'].includes(mode)) {
-  console.error('usage: node tracker-browser.mjs <server> <writeKey> <scenario|hash|privacy>')
+if (!server || !writeKey || !['scenario', 'hash', 'privacy', 'retry'].includes(mode)) {
+  console.error('usage: node tracker-browser.mjs <server> <writeKey> <scenario|hash|privacy|retry>')
   process.exit(2)
 }
 
@@ -156,6 +156,39 @@ try {
     result.delivered = delivered.length
 
     // Closing the tab hides it: the engagement on /offline leaves by sendBeacon, which the test finds in the log.
+    await closeAndWaitForEngagement(page, await accepted())
+    await context.close()
+  } else if (mode === 'retry') {
+    // Online, but the server answers 503 (as when it sheds load): the events wait in localStorage until the tracker's
+    // 30-second retry, which the page's clock (Playwright's, installed before the page loads) is moved forward to.
+    const context = await newContext(html('', "weir('Retry Me')"))
+    await context.clock.install()
+    let failing = true
+    let refused = 0
+    await context.route(`${api}*`, (route) => {
+      if (failing) {
+        refused++
+        return route.fulfill({ status: 503, headers: { 'Access-Control-Allow-Origin': origin, 'Retry-After': '1' }, body: '' })
+      }
+      return route.fallback()
+    })
+    const page = await context.newPage()
+    const { delivered, until } = watch(page)
+    await page.goto(`${origin}/busy`)
+    const deadline = Date.now() + Deadline
+    while ((await page.evaluate(() => JSON.parse(localStorage.getItem('weir') || '[]').length)) < 2) {
+      if (Date.now() > deadline) {
+        throw new Error(`the refused events were not stored within ${Deadline} ms`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    result.stored = await page.evaluate(() => JSON.parse(localStorage.getItem('weir')).map((e) => e.messageId))
+    result.refused = refused
+    result.deliveredBefore = delivered.length
+    failing = false
+    await page.clock.fastForward(30_000)
+    await until('the stored events, retried', (events) => result.stored.every((id) => events.some((e) => e.messageId === id)))
+    result.storedAfter = await page.evaluate(() => JSON.parse(localStorage.getItem('weir') || '[]').length)
     await closeAndWaitForEngagement(page, await accepted())
     await context.close()
   } else if (mode === 'hash') {
