@@ -32,10 +32,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly IntPtr[] _listChildData;
     private readonly int[] _listSize;
     private readonly int[] _listReserved;
-    private readonly IntPtr[]?[] _structVectors;
-    private readonly IntPtr[]?[] _structData;
-    private readonly IntPtr[]?[] _structValidity;
-    private readonly DuckDbType[]?[] _structTypes;
+    private readonly StructColumn?[] _structs;
     private readonly NativeArena _arena = new();
     private int _row;
     private int _column;
@@ -85,18 +82,12 @@ public sealed unsafe class DuckDbAppender : IDisposable
         _listChildData = new IntPtr[count];
         _listSize = new int[count];
         _listReserved = new int[count];
-        _structVectors = new IntPtr[]?[count];
-        _structData = new IntPtr[]?[count];
-        _structValidity = new IntPtr[]?[count];
-        _structTypes = new DuckDbType[]?[count];
+        _structs = new StructColumn?[count];
         for (var i = 0; i < count; i++)
         {
             if (_types[i].StructFields is { } fields)
             {
-                _structVectors[i] = new IntPtr[fields.Count];
-                _structData[i] = new IntPtr[fields.Count];
-                _structValidity[i] = new IntPtr[fields.Count];
-                _structTypes[i] = [.. fields.Select(f => f.Type.Type)];
+                _structs[i] = new StructColumn([.. fields.Select(f => f.Type.Type)]);
             }
         }
 
@@ -209,12 +200,12 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         var column = NextColumn("null");
         SetNull(column, _row);
-        if (_structVectors[column] is { } children)
+        if (_structs[column] is { } fields)
         {
             // DuckDB reads a NULL struct's fields too: they are NULL with it.
-            for (var f = 0; f < children.Length; f++)
+            for (var f = 0; f < fields.Types.Length; f++)
             {
-                SetNull(children[f], ref _structValidity[column]![f], _row);
+                SetNull(fields.Vectors[f], ref fields.Validity[f], _row);
             }
         }
         else if (_typeIds[column] == DuckDbType.List)
@@ -291,28 +282,28 @@ public sealed unsafe class DuckDbAppender : IDisposable
     internal void AppendIntegerStruct(ReadOnlySpan<long?> fields)
     {
         var column = NextColumn("struct of integers");
-        if (_structData[column] is not { } data)
+        if (_structs[column] is not { } target)
         {
             CannotAppend(column, "struct of integers");
             return;
         }
 
-        if (fields.Length != data.Length)
+        if (fields.Length != target.Types.Length)
         {
             AbandonRow();
-            throw new DuckDbException($"Column {column} is {_types[column].SqlName}, of {data.Length} fields; {fields.Length} values were given.");
+            throw new DuckDbException($"Column {column} is {_types[column].SqlName}, of {target.Types.Length} fields; {fields.Length} values were given.");
         }
 
-        var types = _structTypes[column]!;
         for (var f = 0; f < fields.Length; f++)
         {
             if (fields[f] is { } value)
             {
-                TryWriteInteger(column, types[f], data[f], value);
+                // The fields' types were checked to be integers when the appender was made.
+                TryWriteInteger(column, target.Types[f], target.Data[f], value);
             }
             else
             {
-                SetNull(_structVectors[column]![f], ref _structValidity[column]![f], _row);
+                SetNull(target.Vectors[f], ref target.Validity[f], _row);
             }
         }
     }
@@ -550,13 +541,13 @@ public sealed unsafe class DuckDbAppender : IDisposable
             _vectors[i] = vector;
             _data[i] = (IntPtr)NativeMethods.duckdb_vector_get_data(vector);
             _validity[i] = IntPtr.Zero;
-            if (_structVectors[i] is { } children)
+            if (_structs[i] is { } fields)
             {
-                for (var f = 0; f < children.Length; f++)
+                for (var f = 0; f < fields.Types.Length; f++)
                 {
-                    children[f] = NativeMethods.duckdb_struct_vector_get_child(vector, (ulong)f);
-                    _structData[i]![f] = (IntPtr)NativeMethods.duckdb_vector_get_data(children[f]);
-                    _structValidity[i]![f] = IntPtr.Zero;
+                    fields.Vectors[f] = NativeMethods.duckdb_struct_vector_get_child(vector, (ulong)f);
+                    fields.Data[f] = (IntPtr)NativeMethods.duckdb_vector_get_data(fields.Vectors[f]);
+                    fields.Validity[f] = IntPtr.Zero;
                 }
             }
             else if (_types[i].Type == DuckDbType.List)
@@ -618,9 +609,9 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 ((ulong*)_validity[i])[word] |= bit;
             }
 
-            if (_structValidity[i] is { } children)
+            if (_structs[i] is { } fields)
             {
-                foreach (var mask in children)
+                foreach (var mask in fields.Validity)
                 {
                     if (mask != IntPtr.Zero)
                     {
@@ -738,6 +729,18 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         AbandonRow();
         throw new DuckDbException($"Column {column} is {_types[column].SqlName}; {value} is outside its range.");
+    }
+
+    /// <summary>A STRUCT column's fields: their types, and per chunk their vectors, data and validity masks (as for columns).</summary>
+    private sealed class StructColumn(DuckDbType[] types)
+    {
+        public DuckDbType[] Types { get; } = types;
+
+        public IntPtr[] Vectors { get; } = new IntPtr[types.Length];
+
+        public IntPtr[] Data { get; } = new IntPtr[types.Length];
+
+        public IntPtr[] Validity { get; } = new IntPtr[types.Length];
     }
 
     [DoesNotReturn]

@@ -151,7 +151,6 @@ public sealed class IpCountries
         return found >= 0 && _v6Ends[found] >= address ? _v6Countries[found] : -1;
     }
 
-    /// <summary>A dotted IPv4 address of exactly four decimal parts of at most three digits each, up to 255, as UTF-16 or UTF-8.</summary>
     /// <summary>
     /// <see cref="TryParseV4{TChar}"/> for UTF-8, the loader's path, without a branch per character: a vector compare
     /// finds the dots and checks that every other byte is a digit, and each part's value is its three leading bytes
@@ -211,6 +210,7 @@ public sealed class IpCountries
         return ((bytes[start] - '0') * w[0]) + ((bytes[start + 1] - '0') * w[1]) + ((bytes[start + 2] - '0') * w[2]);
     }
 
+    /// <summary>A dotted IPv4 address of exactly four decimal parts of at most three digits each, up to 255, as UTF-16 or UTF-8.</summary>
     internal static bool TryParseV4<TChar>(ReadOnlySpan<TChar> text, out uint address) where TChar : unmanaged, IBinaryInteger<TChar>
     {
         address = 0;

@@ -167,7 +167,7 @@ public sealed class ReferrerSources
         // Compared first, as most referrers are either the site's own pages or other sites': the hosts being equal, one
         // check that they are plain covers both ("www." is plain).
         var bare = StripWww(host);
-        return bare.SequenceEqual(StripWww(ownHost)) && !bare.ContainsAnyExcept(PlainHostBytes);
+        return bare.SequenceEqual(StripWww(ownHost)) && IsPlainHost(bare);
     }
 
     /// <summary>Whether a host is lowercase ASCII letters, digits, dots and hyphens only.</summary>

@@ -21,8 +21,11 @@ public sealed class HotRowWriter
     private readonly HotEnrichment _enrichment;
     private readonly Source[] _plan;
 
-    /// <summary>The fields of <see cref="HotTable.Enrichment"/>: the dimension ids, then the visitor hash.</summary>
-    private const int EnrichmentFields = 4;
+    /// <summary>The number of fields of <see cref="HotTable.Enrichment"/>: the dimension ids, then the visitor hash.</summary>
+    private static readonly int EnrichmentFields = HotDimensions.IdColumns.Length + 1;
+
+    /// <summary>One row's <see cref="HotTable.Enrichment"/> fields, reused from row to row.</summary>
+    private readonly long?[] _fields = new long?[EnrichmentFields];
 
     /// <param name="appender">An appender on <see cref="HotTable.Name"/>.</param>
     /// <param name="dimensions">The interned enrichment values of the appender's database, shared by its writers.</param>
@@ -54,7 +57,6 @@ public sealed class HotRowWriter
             _enricher.Enrich(in record, enrichment);
         }
 
-        Span<long?> fields = stackalloc long?[EnrichmentFields];
         var row = _appender.CreateRow();
         foreach (var source in _plan)
         {
@@ -82,10 +84,13 @@ public sealed class HotRowWriter
                     }
                     else
                     {
-                        fields[(int)HotDimension.Agent] = enrichment.Entry((int)HotDimension.Agent)?.Id;
-                        fields[(int)HotDimension.Origin] = enrichment.Entry((int)HotDimension.Origin)?.Id;
-                        fields[(int)HotDimension.Place] = enrichment.Entry((int)HotDimension.Place)?.Id;
-                        fields[EnrichmentFields - 1] = enrichment.VisitorHash is { } hash ? unchecked((long)hash) : null;
+                        var fields = _fields;
+                        for (var d = 0; d < fields.Length - 1; d++)
+                        {
+                            fields[d] = enrichment.Entry(d)?.Id;
+                        }
+
+                        fields[^1] = enrichment.VisitorHash is { } hash ? unchecked((long)hash) : null;
                         row = row.AppendIntegerStruct(fields);
                     }
 
